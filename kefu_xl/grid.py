@@ -1,0 +1,54 @@
+"""A sheet as plain values: what every reader produces and every writer takes.
+
+A `Grid` is the meeting point of the shells: the file reader (calamine), the
+live-Excel reader (xlwings), UDF arguments (2-D lists) all give Grids; the
+readers in `kefu_xl.readers` turn Grids into records.  Writers produce
+`SheetOut`s (rows plus a column type per column), which the file writer and
+the xlwings writer put into a workbook.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence, Tuple
+
+# Excel error values as they appear in cells
+ERROR_VALUES = ("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!",
+                "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!")
+
+
+@dataclass(frozen=True)
+class CellError:
+    """An Excel error value in a cell (#N/A, #REF! ...)."""
+
+    code: str
+
+    def __str__(self) -> str:
+        return self.code
+
+
+@dataclass(frozen=True)
+class Grid:
+    sheet: str
+    rows: Tuple[Tuple[Any, ...], ...]
+    first_row: int = 1  # sheet row number of rows[0]
+    first_col: int = 1  # sheet column number of rows[i][0]
+    merged: Tuple[Tuple[int, int, int, int], ...] = ()  # (row1, col1, row2, col2), 1-based, sheet coordinates
+
+    @classmethod
+    def of(cls, sheet: str, rows: Sequence[Sequence[Any]], first_row: int = 1, first_col: int = 1,
+           merged=()) -> "Grid":
+        return cls(sheet, tuple(tuple(r) for r in rows), first_row, first_col, tuple(merged))
+
+
+@dataclass(frozen=True)
+class SheetOut:
+    """A sheet the close writes in full (an owned sheet)."""
+
+    name: str
+    header: Tuple[str, ...]
+    types: Tuple[str, ...]  # schema column types: text/int/num/money/date/pct
+    rows: Tuple[Tuple[Any, ...], ...]
+    widths: Tuple[float, ...] = ()
+    title: Optional[str] = None  # optional title line above the header
+    highlight: Tuple[Tuple[int, int], ...] = ()  # (row, col) cells to mark, 1-based in the sheet
+    extra: dict = field(default_factory=dict, compare=False, hash=False)

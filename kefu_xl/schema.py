@@ -1,0 +1,258 @@
+"""Sheet and column names of the workbook (../shared/CONTRACT.md).
+
+One place says which sheets exist, which columns they have (Chinese header,
+English alias, value type, width) and which sheets the month close owns.
+Readers, writers, the template builder and the UDFs all use these tables.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Dict, Optional, Sequence, Tuple
+
+# value types of a column
+TEXT = "text"
+INT = "int"
+NUM = "num"
+MONEY = "money"
+DATE = "date"
+PCT = "pct"
+BOOL = "bool"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str  # English alias, used in code
+    header: str  # Chinese header
+    type: str = TEXT
+    width: float = 12
+    required: bool = False
+    note: str = ""  # shown as help in the template
+    aliases: Tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    name: str
+    key: str  # English name, used in code and as the Excel table name
+    columns: Tuple[Column, ...]
+    owned: bool = False  # written by the close; never user input
+    note: str = ""
+
+    def column(self, key: str) -> Column:
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+    @property
+    def headers(self) -> Tuple[str, ...]:
+        return tuple(c.header for c in self.columns)
+
+
+def C(key, header, type=TEXT, width=12, required=False, note="", aliases=()):
+    return Column(key, header, type, width, required, note, tuple(aliases))
+
+
+STAFF = SheetSpec("员工", "staff", (
+    C("id", "工号", TEXT, 10, True, "唯一，文本"),
+    C("name", "姓名", TEXT, 10, True),
+    C("tier", "等级", TEXT, 10, note="见「等级」表"),
+    C("role", "岗位", TEXT, 10, note="售前/售后/组长…"),
+    C("hired", "入职日期", DATE, 12),
+    C("group", "组别", TEXT, 10),
+    C("status", "状态", TEXT, 8, note="在职/离职"),
+    C("left", "离职日期", DATE, 12),
+    C("si_base", "社保基数", MONEY, 11, note="空=按基本工资"),
+    C("special_deduction", "专项附加扣除", MONEY, 13, note="每月合计，元"),
+    C("password", "工资条密码", TEXT, 12, note="空=工号+身份证后六位或工号"),
+    C("id_tail", "身份证后六位", TEXT, 12),
+), note="一人一行。工号不可重复；离职请改状态并填离职日期，不要删行。")
+
+EVENTS = SheetSpec("事件", "events", (
+    C("date", "日期", DATE, 12, True),
+    C("id", "工号", TEXT, 10, True, "「全体」= 全体客服共享（公共提成）"),
+    C("name", "姓名", TEXT, 10, note="可不填，仅供查看"),
+    C("rule", "规则", TEXT, 14, True, "规则代码，见「规则」表"),
+    C("qty", "数量", NUM, 7, note="默认 1"),
+    C("points", "分值", NUM, 7, note="规则允许时由 HR 在范围内填写"),
+    C("amount", "金额", NUM, 11, note="金额或指标值（如 4.5% 、 销售额）"),
+    C("rating", "评价", TEXT, 8, note="优/良/中/差，或处分种类"),
+    C("status", "状态", TEXT, 8, note="空/已批准/生效 计入；待审/已审核/驳回 不计入；公示中 过公示期后计入"),
+    C("note", "备注", TEXT, 24),
+    C("approver", "审核人", TEXT, 9),
+    C("approved", "审核日期", DATE, 12),
+    C("published", "公示日期", DATE, 12),
+    C("issuer", "发放人", TEXT, 9, note="小红花的发放人"),
+), note="每件奖惩、每个指标一行。")
+
+RULES = SheetSpec("规则", "rules", (
+    C("scheme", "方案", TEXT, 14, note="空=所有方案"),
+    C("code", "代码", TEXT, 12, True),
+    C("name", "名称", TEXT, 22, True),
+    C("kind", "类型", TEXT, 9, True),
+    C("points", "分值", TEXT, 12, note="数字、范围 3~10、阶梯 警告;-1"),
+    C("amount", "金额", TEXT, 12, note="数字、范围、阶梯或比例 0.5%"),
+    C("params", "参数", TEXT, 30, note="分档/条件/名次奖励等"),
+    C("metric", "指标", TEXT, 10),
+    C("component", "维度", TEXT, 8),
+    C("window", "周期", TEXT, 7, note="月/季/年/累计"),
+    C("scope", "范围", TEXT, 7, note="个人/全组/全体"),
+    C("cap", "上限", NUM, 7),
+    C("floor", "下限", NUM, 7),
+    C("title", "称号", TEXT, 10),
+    C("category", "类别", TEXT, 7, note="积分/奖金/罚款/赔偿/提成"),
+    C("unit", "单位", TEXT, 6),
+    C("enabled", "启用", TEXT, 6, note="是/否"),
+    C("source", "来源", TEXT, 12, True, "DOMAIN.md 规则编号"),
+    C("note", "说明", TEXT, 30),
+), note="规则即数据：每行一个规则，类型决定如何计算。")
+
+TIERS = SheetSpec("等级", "tiers", (
+    C("tier", "等级", TEXT, 10, True),
+    C("base_pay", "基本工资", MONEY, 11, True),
+    C("bonus_rate", "奖金比例", PCT, 10, note="月度绩效奖金占基本工资比例"),
+    C("skill_allowance", "技能津贴", MONEY, 10),
+    C("seniority_step", "工龄工资", MONEY, 10, note="每满一年每月加"),
+    C("seniority_cap", "工龄工资上限", MONEY, 12),
+    C("commission_rate", "个人提成比例", PCT, 12),
+    C("promote_to", "晋升至", TEXT, 10),
+    C("promote_months", "晋升需满月数", INT, 12),
+), note="岗位等级与薪资参数（D-1、D-2、D-4、K-8）。")
+
+SETTINGS = SheetSpec("参数", "settings", (
+    C("key", "项目", TEXT, 22, True),
+    C("value", "值", TEXT, 16),
+    C("since", "生效月份", TEXT, 10, note="空=一直有效；填月份则从该月起生效"),
+    C("note", "说明", TEXT, 40),
+), note="本月月份、方案、费率等。")
+
+INPUT_SHEETS = (STAFF, EVENTS, RULES, TIERS, SETTINGS)
+
+# ---------------------------------------------------------------- owned sheets
+RESULTS = SheetSpec("结果", "results", (
+    C("month", "月份", TEXT, 9),
+    C("rank", "名次", INT, 6),
+    C("id", "工号", TEXT, 10),
+    C("name", "姓名", TEXT, 10),
+    C("group", "组别", TEXT, 10),
+    C("tier", "等级", TEXT, 8),
+    C("score", "得分", NUM, 7),
+    C("grade", "评定", TEXT, 8),
+    C("passed", "合格", TEXT, 6),
+    C("bonus_cut", "奖金扣减", PCT, 9),
+    C("reward", "奖励金额", MONEY, 10),
+    C("fine", "罚款金额", MONEY, 10),
+    C("titles", "称号", TEXT, 14),
+    C("flags", "提示", TEXT, 40),
+), owned=True)
+
+DETAILS = SheetSpec("明细", "details", (
+    C("month", "月份", TEXT, 9),
+    C("id", "工号", TEXT, 10),
+    C("name", "姓名", TEXT, 10),
+    C("date", "日期", DATE, 12),
+    C("rule", "规则", TEXT, 14),
+    C("points", "分值", NUM, 7),
+    C("amount", "金额", MONEY, 10),
+    C("category", "类别", TEXT, 7),
+    C("source", "来源", TEXT, 10),
+    C("event_row", "事件行", INT, 8),
+    C("note", "说明", TEXT, 44),
+), owned=True)
+
+HISTORY = SheetSpec("历史", "history", (
+    C("month", "月份", TEXT, 9),
+    C("id", "工号", TEXT, 10),
+    C("name", "姓名", TEXT, 10),
+    C("group", "组别", TEXT, 10),
+    C("score", "得分", NUM, 7),
+    C("rank", "名次", INT, 6),
+    C("ranked", "参评人数", INT, 8),
+    C("grade", "评定", TEXT, 8),
+    C("passed", "合格", TEXT, 6),
+    C("excluded", "排除", TEXT, 6),
+    C("counters", "计数", TEXT, 40),
+    C("version", "版本", INT, 6),
+    C("digest", "摘要", TEXT, 20),
+), owned=True, note="每次月结追加；后续月份的连续类规则读取此表。")
+
+PROBLEMS = SheetSpec("问题", "problems", (
+    C("severity", "级别", TEXT, 6),
+    C("sheet", "工作表", TEXT, 8),
+    C("row", "行", INT, 6),
+    C("column", "列", TEXT, 10),
+    C("code", "代码", TEXT, 20),
+    C("message", "说明", TEXT, 60),
+), owned=True)
+
+LOG = SheetSpec("操作记录", "log", (
+    C("time", "时间", TEXT, 19),
+    C("user", "操作人", TEXT, 10),
+    C("action", "操作", TEXT, 8),
+    C("month", "月份", TEXT, 9),
+    C("detail", "说明", TEXT, 50),
+    C("digest", "摘要", TEXT, 20),
+), owned=True)
+
+OWNED_SHEETS = (RESULTS, DETAILS, HISTORY, PROBLEMS, LOG)
+ALL_SHEETS = INPUT_SHEETS + OWNED_SHEETS
+BY_NAME: Dict[str, SheetSpec] = {s.name: s for s in ALL_SHEETS}
+
+# Status words of the 状态 columns
+STAFF_STATUSES = ("在职", "离职")
+EVENT_STATUSES = ("", "已批准", "生效", "待审", "已审核", "公示中", "驳回")
+RATINGS = ("优", "良", "中", "差")
+
+
+# ---------------------------------------------------------------- header matching
+_WS = re.compile(r"\s+")
+
+
+def norm_text(value) -> str:
+    """NFKC (full-width to half-width), strip, fold inner white space."""
+    if value is None:
+        return ""
+    s = unicodedata.normalize("NFKC", str(value))
+    return _WS.sub(" ", s).strip()
+
+
+def header_key(text) -> str:
+    """Comparable form of a header: no spaces, NFKC, lower case, no brackets."""
+    s = norm_text(text).replace(" ", "").lower()
+    return s.strip("[]()（）【】")
+
+
+def match_columns(spec: SheetSpec, header_row: Sequence) -> Tuple[Dict[str, int], Dict[int, str]]:
+    """Map column keys to positions in header_row by Chinese header or alias.
+
+    Returns (key -> index, index -> header text as written).  Headers such as
+    "工号 [id]" or "工号(id)" match too.
+    """
+    lookup: Dict[str, str] = {}
+    for c in spec.columns:
+        for name in (c.header, c.key) + c.aliases:
+            lookup[header_key(name)] = c.key
+    found: Dict[str, int] = {}
+    written: Dict[int, str] = {}
+    for i, h in enumerate(header_row):
+        text = norm_text(h)
+        if not text:
+            continue
+        written[i] = text
+        k = header_key(text)
+        key = lookup.get(k)
+        if key is None:
+            # "工号 [id]" / "工号(id)": try each part
+            for part in re.split(r"[\[\]()（）【】]", text):
+                key = lookup.get(header_key(part))
+                if key:
+                    break
+        if key and key not in found:
+            found[key] = i
+    return found, written
+
+
+def find_spec(name: str) -> Optional[SheetSpec]:
+    return BY_NAME.get(norm_text(name))
