@@ -1,0 +1,1042 @@
+"""The month engine: staff, events, rules and history in; scores, ranks, money
+lines, flags and problems out.  Pure: no I/O, no Excel, no clock.
+
+The close runs as a list of stages over a mutable-per-run `_Run` state (built
+from immutable records and thrown away at the end), in this order:
+
+ 1. compile rules of the active scheme            (rules.compile_rules)
+ 2. select and validate the month's events         (_select_events)
+ 3. per-event rules: values, ranges, ladders, group scope (_apply_event_rules)
+ 4. ratings, bands, metrics                        (_apply_ratings, _apply_bands)
+ 5. components (sub-scores with their own base/cap/floor), base score
+ 6. conditions (A2-3, B-4f, E-2), shared commission (D-5)
+ 7. exclusion from ranking (D-8)
+ 8. rank awards on metrics (A2-2, B-3)
+ 9. cap/floor (B-1), ranking by score, rank awards on the score (C-4)
+10. grade, pass line (K-1), bonus-cut bands (A2-12)
+11. streaks over closed months (A1-1, B-2, D-7), per-point pay (A2-7, C-2),
+    growth ladders (C-1)
+
+Every point and yuan becomes a `Line` carrying the rule, the event row and the
+DOMAIN source, so the lines of a person always add up to the score.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from . import values
+from .model import (CAT_COMMISSION, CAT_FINE, CAT_INFO, CAT_LOSS, CAT_POINTS, CAT_REWARD, ERROR, WARNING,
+                    ZERO, Event, HistoryRow, Line, Month, MonthResult, PersonResult, Problem, Staff, money)
+from .readers import Book, month_setting, scheme_setting, setting_value
+from .rules import (MONEY_CATEGORIES, WARNING_WORD, Compiled, Cond, Range, Rate, Spec, Step, _fmt,
+                    band_value, compile_rules, parse_bands)
+
+ALL_STAFF = ("全体", "*", "全部")
+COUNTED = ("", "已批准", "生效", "批准", "已生效")
+PENDING = ("待审", "已审核")
+REJECTED = ("驳回", "已驳回")
+PUBLISHING = ("公示中",)
+SCORE_REF = "得分"
+TIE_SHARED = "并列"
+TIE_BY_ID = "工号"
+
+
+@dataclass(frozen=True)
+class Options:
+    month: Month
+    scheme: str
+    ties: str = TIE_SHARED
+    publish_days: int = 3  # E-6: published 3 working days
+    as_of: Optional[dt.date] = None  # the day the close runs (publication windows)
+    holidays: Tuple[dt.date, ...] = ()
+
+
+def options_for(book: Book, month: Optional[Month] = None, scheme: Optional[str] = None,
+                as_of: Optional[dt.date] = None) -> Tuple[Optional[Options], List[Problem]]:
+    problems: List[Problem] = []
+    m = month or month_setting(book.settings, problems)
+    if m is None:
+        problems.append(Problem("E_NO_MONTH", "没有指定月份：请在「参数」表填写 月份（如 2026-11）或在命令行用 --month",
+                                "参数"))
+        return None, problems
+    sch = scheme or scheme_setting(book.settings)
+    if not sch:
+        schemes = sorted({r.scheme for r in book.rules if r.scheme})
+        if len(schemes) > 1:
+            problems.append(Problem("E_NO_SCHEME", f"没有选择方案：请在「参数」表填写 方案（可选：{'、'.join(schemes)}）",
+                                    "参数"))
+        sch = schemes[0] if len(schemes) == 1 else ""
+    ties = values.text(setting_value(book.settings, "并列规则", m, TIE_SHARED)) or TIE_SHARED
+    if ties not in (TIE_SHARED, TIE_BY_ID):
+        problems.append(Problem("E_SETTING_VALUE", f"并列规则「{ties}」应为 并列 或 工号", "参数"))
+        ties = TIE_SHARED
+    try:
+        pdays = int(values.decimal(setting_value(book.settings, "公示天数", m, 3)) or 3)
+    except (ValueError, TypeError):
+        problems.append(Problem("E_SETTING_VALUE", "公示天数应为整数", "参数"))
+        pdays = 3
+    return Options(m, sch, ties, pdays, as_of), problems
+
+
+# ---------------------------------------------------------------- run state
+@dataclass
+class _Person:
+    staff: Staff
+    lines: List[Line] = field(default_factory=list)
+    flags: List[str] = field(default_factory=list)
+    titles: List[str] = field(default_factory=list)
+    counters: Dict[str, List[Decimal]] = field(default_factory=dict)  # code -> [count, value]
+    metrics: Dict[str, Decimal] = field(default_factory=dict)
+    deductions: int = 0  # occurrences with points < 0 (A2-3)
+    additions: int = 0
+    excluded: bool = False
+    score: Decimal = ZERO
+    raw: Decimal = ZERO
+    rank: Optional[int] = None
+    grade: str = ""
+    passed: bool = True
+    bonus_cut: Decimal = ZERO
+    bonus_pct: Decimal = ZERO
+
+    def add(self, line: Line):
+        self.lines.append(line)
+
+    def points(self) -> Decimal:
+        return sum((ln.points for ln in self.lines if ln.counts), ZERO)
+
+    def count(self, code: str, n: Decimal, value: Optional[Decimal] = None):
+        c = self.counters.setdefault(code, [ZERO, ZERO])
+        c[0] += n
+        if value is not None:
+            c[1] += value
+
+    def flag(self, text: str):
+        if text not in self.flags:
+            self.flags.append(text)
+
+
+@dataclass
+class _Run:
+    opts: Options
+    book: Book
+    rules: Dict[str, Compiled]
+    people: Dict[str, _Person]
+    by_group: Dict[str, List[str]]
+    history: Dict[Tuple[Month, str], HistoryRow]
+    problems: List[Problem]
+    events: List[Event] = field(default_factory=list)
+    pending: List[Event] = field(default_factory=list)
+    shared_events: List[Event] = field(default_factory=list)
+    component_of: Dict[str, str] = field(default_factory=dict)
+
+    def problem(self, src, code, msg, severity=ERROR):
+        self.problems.append(Problem.at(src, code, msg, severity))
+
+    def of_kind(self, *kinds) -> List[Compiled]:
+        return [c for c in self.rules.values() if c.kind in kinds]
+
+    def ranked(self) -> List[_Person]:
+        return [p for p in self.people.values() if not p.excluded]
+
+
+def latest_history(history: Iterable[HistoryRow]) -> Dict[Tuple[Month, str], HistoryRow]:
+    """The latest version of each (month, staff) row."""
+    out: Dict[Tuple[Month, str], HistoryRow] = {}
+    for h in history:
+        key = (h.month, h.staff_id)
+        if key not in out or h.version >= out[key].version:
+            out[key] = h
+    return out
+
+
+def compute_month(book: Book, month: Optional[Month] = None, scheme: Optional[str] = None,
+                  as_of: Optional[dt.date] = None) -> MonthResult:
+    """Run every stage for one month.  Problems are returned, never raised."""
+    opts, problems = options_for(book, month, scheme, as_of)
+    if opts is None:
+        return MonthResult(month or Month(1970, 1), scheme or "", (), tuple(problems))
+    rules, p = compile_rules(book.rules, opts.scheme)
+    problems += p
+    if not rules:
+        problems.append(Problem("E_NO_RULES", f"方案「{opts.scheme}」没有任何启用的规则", "规则"))
+    people = {s.id: _Person(s) for s in book.staff if s.active_in(opts.month)}
+    by_group: Dict[str, List[str]] = defaultdict(list)
+    for sid, p_ in people.items():
+        if p_.staff.group:
+            by_group[p_.staff.group].append(sid)
+    run = _Run(opts, book, rules, people, dict(by_group), latest_history(book.history), problems)
+    for stage in STAGES:
+        stage(run)
+    return _result(run)
+
+
+# ---------------------------------------------------------------- 2. events
+def _select_events(run: _Run):
+    m = run.opts.month
+    staff_by_id = {s.id: s for s in run.book.staff}
+    for ev in sorted(run.book.events, key=lambda e: (e.date, e.row)):
+        if abs(ev.date.year - m.year) > 1:
+            run.problem(ev.src.at("日期"), "E_DATE_RANGE",
+                        f"日期 {ev.date.isoformat()} 与考核月份 {m} 相差过远，请检查年份")
+            continue
+        if not m.contains(ev.date):
+            continue
+        if ev.status in REJECTED:
+            continue
+        rule = run.rules.get(ev.rule)
+        if rule is None:
+            run.problem(ev.src.at("规则"), "E_UNKNOWN_RULE",
+                        f"规则代码「{ev.rule}」在方案「{run.opts.scheme}」中不存在")
+            continue
+        if ev.staff_id in ALL_STAFF:
+            if rule.kind != "shared" and rule.scope != "all":
+                run.problem(ev.src.at("工号"), "E_UNKNOWN_STAFF",
+                            f"工号「{ev.staff_id}」只能用于公共类规则（如公共提成）")
+                continue
+        else:
+            st = staff_by_id.get(ev.staff_id)
+            if st is None:
+                run.problem(ev.src.at("工号"), "E_UNKNOWN_STAFF", f"工号「{ev.staff_id}」不在「员工」表中")
+                continue
+            if st.status == "离职" and (st.left is None or ev.date > st.left):
+                when = f"（{st.left.isoformat()} 离职）" if st.left else ""
+                run.problem(ev.src.at("日期"), "E_STAFF_LEFT", f"员工「{st.name}」已离职{when}，不能再记录事件")
+                continue
+            if st.hired and ev.date < st.hired:
+                run.problem(ev.src.at("日期"), "E_BEFORE_HIRED",
+                            f"日期早于员工「{st.name}」的入职日期 {st.hired.isoformat()}")
+                continue
+        if not _effective(run, ev):
+            run.pending.append(ev)
+            continue
+        if not _validate_values(run, ev, rule):
+            continue
+        if ev.staff_id in ALL_STAFF:
+            run.shared_events.append(ev)
+        else:
+            run.events.append(ev)
+
+
+def working_days_after(start: dt.date, n: int, holidays: Sequence[dt.date] = ()) -> dt.date:
+    """The date n working days after start (Mon-Fri, minus holidays)."""
+    d = start
+    left = n
+    while left > 0:
+        d += dt.timedelta(days=1)
+        if d.weekday() < 5 and d not in holidays:
+            left -= 1
+    return d
+
+
+def _effective(run: _Run, ev: Event) -> bool:
+    if ev.status in COUNTED:
+        return True
+    if ev.status in PUBLISHING:
+        if ev.published is None:
+            run.problem(ev.src.at("公示日期"), "E_NO_PUBLISH_DATE", "状态为公示中，但没有填写公示日期")
+            return False
+        ends = working_days_after(ev.published, run.opts.publish_days, run.opts.holidays)
+        as_of = run.opts.as_of or run.opts.month.last_day
+        return as_of > ends
+    return False
+
+
+def _validate_values(run: _Run, ev: Event, rule: Compiled) -> bool:
+    ok = True
+    if rule.kind == "event":
+        ok &= _check_entry(run, ev, rule.points, ev.points, "分值", rule)
+        ok &= _check_entry(run, ev, rule.amount, ev.amount, "金额", rule)
+        if rule.points and rule.points.is_ladder or rule.amount and rule.amount.is_ladder:
+            if ev.qty != ev.qty.to_integral_value():
+                run.problem(ev.src.at("数量"), "E_BAD_QTY", "按次数计算的规则，数量必须是整数")
+                ok = False
+    elif rule.kind == "rating":
+        if ev.rating not in {k for k, _ in rule.params.pairs}:
+            labels = "/".join(k for k, _ in rule.params.pairs)
+            run.problem(ev.src.at("评价"), "E_BAD_RATING",
+                        f"规则「{rule.code}」需要在评价列填写 {labels}" + (f"，而不是「{ev.rating}」" if ev.rating else ""))
+            ok = False
+    elif rule.kind in ("band", "metric", "shared", "exclude"):
+        if ev.amount is None:
+            run.problem(ev.src.at("金额"), "E_VALUE_REQUIRED", f"规则「{rule.code}」需要在金额列填写数值（指标值）")
+            ok = False
+        elif rule.is_percent and ev.amount < 0:
+            run.problem(ev.src.at("金额"), "E_OUT_OF_RANGE", "百分比指标不能为负数")
+            ok = False
+    if ev.points is not None and rule.kind != "event":
+        run.problem(ev.src.at("分值"), "E_POINTS_NOT_ALLOWED", f"规则「{rule.code}」的分值由规则计算，不能手填")
+        ok = False
+    return ok
+
+
+def _check_entry(run: _Run, ev: Event, spec: Optional[Spec], entered: Optional[Decimal], column: str,
+                 rule: Compiled) -> bool:
+    ranges = [s.value for s in (spec.steps if spec else ()) if isinstance(s.value, Range)]
+    rates = [s.value for s in (spec.steps if spec else ()) if isinstance(s.value, Rate)]
+    if entered is None:
+        if ranges and not (ranges[0].lo is None and ranges[0].hi is None):
+            run.problem(ev.src.at(column), "E_VALUE_REQUIRED",
+                        f"规则「{rule.code}」需要在{column}列填写 {ranges[0].describe()} 之间的数值")
+            return False
+        if rates:
+            run.problem(ev.src.at(column), "E_VALUE_REQUIRED", f"规则「{rule.code}」需要在{column}列填写金额（提成基数）")
+            return False
+        return True
+    if rates:
+        return True
+    if not ranges:
+        if spec is None and column == "金额":
+            return True  # a note of money on a points rule: kept as information
+        fixed = spec.text if spec else "无"
+        run.problem(ev.src.at(column), "E_VALUE_NOT_ALLOWED",
+                    f"规则「{rule.code}」的{column}是固定的（{fixed}），请不要手填")
+        return False
+    r = ranges[0]
+    if not _in_range(r, entered):
+        run.problem(ev.src.at(column), "E_OUT_OF_RANGE",
+                    f"{column} {_fmt(entered)} 超出规则「{rule.code}」允许的范围 {r.describe()}")
+        return False
+    return True
+
+
+def _in_range(r: Range, v: Decimal) -> bool:
+    """Ranges of one sign accept the magnitude: -20~-5 accepts 10 and -10."""
+    if r.contains(v):
+        return True
+    if r.lo is not None and r.hi is not None and r.hi <= 0 and v > 0:
+        return r.contains(-v)
+    return False
+
+
+def _entered(r: Range, v: Decimal) -> Decimal:
+    if r.lo is not None and r.hi is not None and r.hi <= 0 and v > 0:
+        return -v
+    return v
+
+
+# ---------------------------------------------------------------- 3. per-event rules
+def _prior_count(run: _Run, sid: str, code: str, window: str) -> Decimal:
+    m = run.opts.month
+    months = _window_months(m, window)
+    total = ZERO
+    for (hm, hs), h in run.history.items():
+        if hs == sid and hm < m and (months is None or hm in months):
+            c = h.counters.get(code)
+            if c:
+                total += c[0]
+    return total
+
+
+def _window_months(m: Month, window: str) -> Optional[set]:
+    if window == "month":
+        return {m}
+    if window == "quarter":
+        start = Month(m.year, (m.quarter - 1) * 3 + 1)
+        return {start.shift(i) for i in range(3)}
+    if window == "year":
+        return {Month(m.year, i) for i in range(1, 13)}
+    if window == "all":
+        return None
+    n = int(window)
+    return {m.shift(-i) for i in range(n)}
+
+
+def _apply_event_rules(run: _Run):
+    for ev in run.events:
+        rule = run.rules[ev.rule]
+        person = run.people.get(ev.staff_id)
+        if person is None:
+            continue
+        if rule.kind == "event":
+            _apply_occurrences(run, person, ev, rule)
+        elif rule.kind in ("metric", "band", "exclude"):
+            person.count(rule.code, Decimal(1), None)
+        elif rule.kind == "flower":
+            person.count(rule.code, ev.qty, ev.qty)
+
+
+def _apply_occurrences(run: _Run, person: _Person, ev: Event, rule: Compiled):
+    prior = _prior_count(run, person.staff.id, rule.code, rule.window)
+    n = int(ev.qty) if ev.qty == ev.qty.to_integral_value() else 1
+    qty_factor = ev.qty if n == 1 and ev.qty != 1 else Decimal(1)
+    self_pts = self_amt = grp_pts = grp_amt = ZERO
+    notes: List[str] = []
+    for k in range(n):
+        occ = int(prior) + k + 1
+        pts, pgrp, pwords = _step_value(rule.points, occ, ev, ev.points, sign=1)
+        amt, agrp, awords = _step_value(rule.amount, occ, ev, ev.amount, sign=rule.money_sign)
+        pts *= qty_factor
+        amt *= qty_factor
+        words = tuple(dict.fromkeys(pwords + awords))
+        if pgrp or rule.scope == "group":
+            grp_pts += pts
+        else:
+            self_pts += pts
+        if agrp or rule.scope == "group":
+            grp_amt += amt
+        else:
+            self_amt += amt
+        if pts < 0:
+            person.deductions += 1
+        elif pts > 0:
+            person.additions += 1
+        desc = _describe_step(pts, amt, words, pgrp or agrp or rule.scope == "group")
+        if rule.points and rule.points.is_ladder or rule.amount and rule.amount.is_ladder or words:
+            notes.append(f"第{occ}次：{desc}")
+        for w in words:
+            if w != WARNING_WORD:
+                person.flag(f"{rule.rule.name}第{occ}次：{w}（{rule.rule.source}）")
+    person.count(rule.code, ev.qty, ev.amount if ev.amount is not None else None)
+    note = "；".join(notes) if notes else (f"×{_fmt(ev.qty)}" if ev.qty != 1 else "")
+    if ev.note:
+        note = f"{note}；{ev.note}" if note else ev.note
+    cat = rule.category if self_amt else (CAT_POINTS if self_pts else CAT_INFO)
+    person.add(Line(person.staff.id, rule.code, self_pts, money(self_amt), cat, ev.date, note, rule.rule.source,
+                    ev.row))
+    if grp_pts or grp_amt:
+        _apply_group(run, person, ev, rule, grp_pts, grp_amt)
+
+
+def _apply_group(run: _Run, offender: _Person, ev: Event, rule: Compiled, pts: Decimal, amt: Decimal):
+    group = offender.staff.group
+    members = run.by_group.get(group, []) if group else []
+    if not members:
+        run.problem(ev.src.at("工号"), "W_NO_GROUP",
+                    f"规则「{rule.code}」按全组处罚，但员工「{offender.staff.name}」没有组别，只处罚本人", WARNING)
+        members = [offender.staff.id]
+    cat = rule.category if amt else CAT_POINTS
+    for sid in members:
+        p = run.people[sid]
+        who = "本人" if sid == offender.staff.id else f"{offender.staff.name}"
+        p.add(Line(sid, rule.code, pts, money(amt), cat, ev.date,
+                   f"全组连带（{group or '无组别'}，{who} {ev.date.isoformat()}）", rule.rule.source, ev.row))
+
+
+def _step_value(spec: Optional[Spec], occ: int, ev: Event, entered: Optional[Decimal],
+                sign: int) -> Tuple[Decimal, bool, Tuple[str, ...]]:
+    if spec is None:
+        return ZERO, False, ()
+    st: Step = spec.step(occ)
+    v = st.value
+    if v is None:
+        out = ZERO
+    elif isinstance(v, Range):
+        out = _entered(v, entered) if entered is not None else ZERO
+        if sign < 0:
+            out = -abs(out)
+    elif isinstance(v, Rate):
+        out = (ev.amount or ZERO) * v.rate
+    else:
+        out = v
+        if sign < 0:
+            out = -abs(out)
+    return out, st.group, st.words
+
+
+def _describe_step(pts: Decimal, amt: Decimal, words: Tuple[str, ...], group: bool) -> str:
+    parts = list(words)
+    if pts:
+        parts.append(f"{'+' if pts > 0 else ''}{_fmt(pts)}分")
+    if amt:
+        parts.append(f"{'+' if amt > 0 else ''}{money(amt)}元")
+    text = "+".join(parts) if parts else "记录"
+    return ("全组" + text) if group else text
+
+
+# ---------------------------------------------------------------- 4. ratings, metrics, bands
+def _metric_events(run: _Run) -> Dict[Tuple[str, str], List[Event]]:
+    out: Dict[Tuple[str, str], List[Event]] = defaultdict(list)
+    for ev in run.events:
+        out[(ev.staff_id, ev.rule)].append(ev)
+    return out
+
+
+def _aggregate(rule: Compiled, evs: List[Event]) -> Optional[Decimal]:
+    vals = [_metric_value(rule, e.amount) for e in evs if e.amount is not None]
+    if not vals:
+        return None
+    how = rule.params.get("汇总") or ("最后" if rule.is_percent else "合计")
+    if how in ("最后", "最新", "last"):
+        return vals[-1]
+    if how in ("平均", "avg"):
+        return sum(vals, ZERO) / len(vals)
+    if how in ("最高", "max"):
+        return max(vals)
+    if how in ("最低", "min"):
+        return min(vals)
+    return sum(vals, ZERO)
+
+
+def _metric_value(rule: Compiled, v: Decimal) -> Decimal:
+    """Percent metrics: 0.045 and 4.5 both mean 4.5% (numbers above 1 are percents)."""
+    if rule.is_percent and v > 1:
+        return v / 100
+    return v
+
+
+def _apply_metrics(run: _Run):
+    by = _metric_events(run)
+    for (sid, code), evs in by.items():
+        rule = run.rules[code]
+        if rule.kind in ("metric", "band", "exclude", "shared"):
+            v = _aggregate(rule, evs)
+            if v is not None and sid in run.people:
+                run.people[sid].metrics[code] = v
+                run.people[sid].counters.setdefault(code, [ZERO, ZERO])[1] = v
+
+
+def _apply_event_metrics(run: _Run):
+    """Per-event rules with entered amounts (e.g. sales with a commission rate) are metrics too."""
+    for person in run.people.values():
+        for code, (n, total) in person.counters.items():
+            rule = run.rules.get(code)
+            if rule is not None and rule.kind == "event" and total:
+                person.metrics.setdefault(code, total)
+
+
+def _apply_ratings(run: _Run):
+    by = _metric_events(run)
+    for rule in run.of_kind("rating"):
+        table = {k: Decimal(v) for k, v in ((k, _dec(v)) for k, v in rule.params.pairs)}
+        for sid, person in run.people.items():
+            evs = by.get((sid, rule.code), [])
+            if not evs:
+                run.problem(None, "W_MISSING_RATING", f"{person.staff.name}（{sid}）本月没有「{rule.rule.name}」评价，按 0 分计",
+                            WARNING)
+                person.add(Line(sid, rule.code, ZERO, ZERO, CAT_POINTS, None, "未评价，按 0 分", rule.rule.source))
+                continue
+            if len(evs) > 1:
+                run.problem(evs[-1].src.at("评价"), "W_RATING_TWICE",
+                            f"{person.staff.name} 本月有 {len(evs)} 条「{rule.rule.name}」评价，取最后一条", WARNING)
+            ev = evs[-1]
+            person.count(rule.code, Decimal(1), table[ev.rating])
+            person.add(Line(sid, rule.code, table[ev.rating], ZERO, CAT_POINTS, ev.date, f"评价：{ev.rating}",
+                            rule.rule.source, ev.row))
+
+
+def _dec(v) -> Decimal:
+    return values.decimal(v) or ZERO
+
+
+def _apply_bands(run: _Run):
+    for rule in run.of_kind("band"):
+        src = run.rules.get(rule.rule.metric) if rule.rule.metric else rule
+        money_out = rule.category in MONEY_CATEGORIES
+        for sid, person in run.people.items():
+            v = person.metrics.get(src.code)
+            if v is None:
+                if not money_out:
+                    run.problem(None, "W_MISSING_METRIC",
+                                f"{person.staff.name}（{sid}）本月没有「{src.rule.name}」数值，按 0 分计", WARNING)
+                    person.add(Line(sid, rule.code, ZERO, ZERO, CAT_POINTS, None, "无数值，按 0 分", rule.rule.source))
+                continue
+            out = band_value(rule.bands, v) or ZERO
+            shown = f"{_fmt(v * 100)}%" if src.is_percent else _fmt(v)
+            if money_out:
+                person.add(Line(sid, rule.code, ZERO, money(out * rule.money_sign), rule.category, None,
+                                f"{src.rule.name} {shown}", rule.rule.source))
+            else:
+                person.add(Line(sid, rule.code, out, ZERO, CAT_POINTS, None, f"{src.rule.name} {shown}",
+                                rule.rule.source))
+
+
+# ---------------------------------------------------------------- 5. components and base
+def _apply_components(run: _Run):
+    """Sub-scores: base + their lines, clamped to the component's own floor/cap."""
+    for comp in run.of_kind("component"):
+        base = _fixed(comp.points)
+        members = {c.code for c in run.rules.values() if c.rule.component == comp.code}
+        for sid, person in run.people.items():
+            person.add(Line(sid, comp.code, base, ZERO, CAT_POINTS, None, f"{comp.rule.name}基础分",
+                            comp.rule.source))
+            total = base + sum((ln.points for ln in person.lines if ln.rule in members), ZERO)
+            adj = _clamp(total, comp.rule.floor, comp.rule.cap) - total
+            if adj:
+                person.add(Line(sid, comp.code, adj, ZERO, CAT_POINTS, None,
+                                f"{comp.rule.name}{_fmt(total)}分，按{'下限' if adj > 0 else '上限'}"
+                                f"{_fmt(total + adj)}分计", comp.rule.source))
+
+
+def _apply_base(run: _Run):
+    for rule in run.of_kind("base"):
+        base = _fixed(rule.points)
+        for sid, person in run.people.items():
+            person.add(Line(sid, rule.code, base, ZERO, CAT_POINTS, None, f"{rule.rule.name} {_fmt(base)}分",
+                            rule.rule.source))
+
+
+def _fixed(spec: Optional[Spec]) -> Decimal:
+    if spec and isinstance(spec.steps[0].value, Decimal):
+        return spec.steps[0].value
+    return ZERO
+
+
+def _clamp(v: Decimal, lo: Optional[Decimal], hi: Optional[Decimal]) -> Decimal:
+    if hi is not None and v > hi:
+        return hi
+    if lo is not None and v < lo:
+        return lo
+    return v
+
+
+# ---------------------------------------------------------------- 6. conditions, shared
+def _ref_value(run: _Run, person: _Person, ref: str) -> Optional[Decimal]:
+    total = ZERO
+    for part in ref.split("+"):
+        v = _single_ref(run, person, part)
+        if v is None:
+            return None
+        total += v
+    return total
+
+
+def _single_ref(run: _Run, person: _Person, ref: str) -> Optional[Decimal]:
+    if ref == "扣分次数":
+        return Decimal(person.deductions)
+    if ref == "加分次数":
+        return Decimal(person.additions)
+    if ref == SCORE_REF:
+        return person.points()
+    if ref == "名次":
+        return Decimal(person.rank) if person.rank is not None else None
+    rule = run.rules.get(ref)
+    if rule is None:
+        return None
+    if rule.kind in ("metric", "band", "exclude", "shared"):
+        return person.metrics.get(ref)
+    c = person.counters.get(ref)
+    return c[0] if c else ZERO
+
+
+def _apply_conditions(run: _Run):
+    for rule in run.of_kind("condition"):
+        for sid, person in run.people.items():
+            if all(c.test(_ref_value(run, person, c.ref)) for c in rule.params.conds):
+                _reward(run, person, rule, "满足条件：" + "，".join(c.raw_hint and f"{c.ref}{c.op}{c.raw_hint}"
+                                                                   for c in rule.params.conds))
+
+
+def _reward(run: _Run, person: _Person, rule: Compiled, note: str, date: Optional[dt.date] = None,
+            value_override: Optional[Decimal] = None):
+    """Outcome of a condition/rank/streak rule: points, money, title, flag."""
+    pts = _fixed(rule.points)
+    amt = _fixed(rule.amount) * rule.money_sign if rule.amount else ZERO
+    if value_override is not None:
+        if rule.category in MONEY_CATEGORIES:
+            amt = value_override * rule.money_sign
+        else:
+            pts = value_override
+    cat = rule.category if amt else (CAT_POINTS if pts else CAT_INFO)
+    person.add(Line(person.staff.id, rule.code, pts, money(amt), cat, date, note, rule.rule.source))
+    if rule.rule.title and rule.kind != "rank":
+        person.titles.append(rule.rule.title)
+    hint = rule.params.get("提示")
+    if hint:
+        person.flag(f"{hint}（{rule.rule.source}）")
+    person.count(rule.code, Decimal(1), pts if pts else amt)
+
+
+def _apply_shared(run: _Run):
+    """D-5: public sales × rate ÷ headcount, the same share for everyone."""
+    for rule in run.of_kind("shared"):
+        evs = [e for e in run.shared_events if e.rule == rule.code]
+        if not evs:
+            continue
+        total = sum((e.amount or ZERO for e in evs), ZERO)
+        rate = _rate(rule)
+        role = rule.params.get("岗位")
+        members = [p for p in run.people.values() if not role or role in p.staff.role]
+        if not members:
+            continue
+        share = money(total * rate / len(members))
+        note = f"公共销售 {money(total)} × {_fmt(rate * 100)}% ÷ {len(members)} 人"
+        for p in members:
+            p.add(Line(p.staff.id, rule.code, ZERO, share, CAT_COMMISSION, evs[-1].date, note, rule.rule.source))
+            p.metrics[rule.code] = total
+
+
+def _rate(rule: Compiled) -> Decimal:
+    if rule.amount and isinstance(rule.amount.steps[0].value, Rate):
+        return rule.amount.steps[0].value.rate
+    r = rule.params.get("比例")
+    return values.rate(r) if r else ZERO
+
+
+# ---------------------------------------------------------------- 7. exclusion
+def _apply_exclusions(run: _Run):
+    for rule in run.of_kind("exclude"):
+        metric = rule.rule.metric or rule.code
+        months = _window_months(run.opts.month, rule.window if rule.rule.window else "quarter")
+        for sid, person in run.people.items():
+            total = person.metrics.get(metric, ZERO)
+            for (hm, hs), h in run.history.items():
+                if hs == sid and hm < run.opts.month and (months is None or hm in months):
+                    c = h.counters.get(metric)
+                    if c:
+                        total += c[1]
+            if rule.params.conds and all(c.test(total) for c in rule.params.conds):
+                person.excluded = True
+                hint = rule.params.get("提示") or f"考评期内缺岗累计 {_fmt(total)} 天，不参与本期考核排名"
+                person.flag(f"{hint}（{rule.rule.source}）")
+                person.add(Line(sid, rule.code, ZERO, ZERO, CAT_INFO, None, f"缺岗累计 {_fmt(total)} 天，不参评",
+                                rule.rule.source))
+
+
+# ---------------------------------------------------------------- 8./9. ranking
+def rank_values(items: Sequence[Tuple[str, Decimal]], ties: str = TIE_SHARED, ascending: bool = False
+                ) -> Dict[str, int]:
+    """Competition ranking ("1224"): ties share a rank and the next rank is skipped.
+
+    With ties = 工号, ties are broken by the lower staff id instead.
+    """
+    key = (lambda kv: (kv[1], kv[0])) if ascending else (lambda kv: (-kv[1], kv[0]))
+    ordered = sorted(items, key=key)
+    out: Dict[str, int] = {}
+    prev = None
+    for i, (sid, v) in enumerate(ordered, start=1):
+        if ties == TIE_SHARED and prev is not None and v == prev[1]:
+            out[sid] = prev[0]
+        else:
+            out[sid] = i
+        prev = (out[sid], v)
+    return out
+
+
+def _awards(rule: Compiled) -> List[Tuple[int, int, Decimal]]:
+    out = []
+    for left, right in rule.params.pairs:
+        left = left.replace(" ", "")
+        if "-" in left or "~" in left:
+            a, b = left.replace("~", "-").split("-", 1)
+        else:
+            a = b = left
+        out.append((int(a), int(b), values.decimal(right) or ZERO))
+    return out
+
+
+def _award_for(awards, rank: int) -> Optional[Decimal]:
+    for lo, hi, v in awards:
+        if lo <= rank <= hi:
+            return v
+    return None
+
+
+def _history_values(run: _Run, sid: str, metric: str, months: Optional[set]) -> Decimal:
+    total = ZERO
+    for (hm, hs), h in run.history.items():
+        if hs == sid and hm < run.opts.month and (months is None or hm in months):
+            if metric == SCORE_REF:
+                total += h.score
+            else:
+                c = h.counters.get(metric)
+                if c:
+                    total += c[1]
+    return total
+
+
+def _rank_period_due(run: _Run, window: str) -> bool:
+    m = run.opts.month
+    if window == "quarter":
+        return m.is_quarter_end()
+    if window == "year":
+        return m.month == 12
+    return True
+
+
+def _apply_rank_awards(run: _Run, on_score: bool):
+    for rule in run.of_kind("rank"):
+        metric = rule.rule.metric or SCORE_REF
+        if (metric == SCORE_REF) != on_score:
+            continue
+        if not _rank_period_due(run, rule.window):
+            continue
+        months = _window_months(run.opts.month, rule.window) if rule.window != "month" else None
+        items = []
+        for p in run.ranked():
+            if metric == SCORE_REF:
+                v = p.score
+            else:
+                v = p.metrics.get(metric)
+                if v is None:
+                    continue
+            if months is not None:
+                v = v + _history_values(run, p.staff.id, metric, months)
+            items.append((p.staff.id, v))
+        if not items:
+            continue
+        ascending = rule.params.get("顺序") in ("升序", "低者优先", "从低到高")
+        ranks = rank_values(items, run.opts.ties, ascending)
+        awards = _awards(rule)
+        vals = dict(items)
+        period = {"quarter": f"{run.opts.month.year}年第{run.opts.month.quarter}季度", "year": f"{run.opts.month.year}年"
+                  }.get(rule.window, "本月")
+        label = "得分" if metric == SCORE_REF else run.rules[metric].rule.name if metric in run.rules else metric
+        for sid, r in ranks.items():
+            v = _award_for(awards, r)
+            if v is None:
+                continue
+            person = run.people[sid]
+            _reward(run, person, rule, f"{period}{label}第{r}名（{_fmt(vals[sid])}）", value_override=v)
+            if r == 1 and rule.rule.title:
+                person.titles.append(rule.rule.title)
+
+
+def _apply_cap_and_score(run: _Run):
+    caps = run.of_kind("cap")
+    for sid, person in run.people.items():
+        raw = person.points()
+        person.raw = raw
+        score = raw
+        for rule in caps:
+            clamped = _clamp(score, rule.rule.floor, rule.rule.cap)
+            if clamped != score:
+                person.add(Line(sid, rule.code, clamped - score, ZERO, CAT_POINTS, None,
+                                f"{_fmt(score)}分，按{'上限' if clamped < score else '下限'}{_fmt(clamped)}分计",
+                                rule.rule.source))
+                score = clamped
+        person.score = score
+
+
+def _apply_ranking(run: _Run):
+    ranked = run.ranked()
+    ranks = rank_values([(p.staff.id, p.score) for p in ranked], run.opts.ties)
+    for sid, r in ranks.items():
+        run.people[sid].rank = r
+
+
+def _apply_score_awards(run: _Run):
+    _apply_rank_awards(run, on_score=True)
+    # points from rank awards on the score count after the ranking (documented)
+    for person in run.people.values():
+        person.score = person.points()
+
+
+def _apply_metric_awards(run: _Run):
+    _apply_rank_awards(run, on_score=False)
+
+
+# ---------------------------------------------------------------- 10. grade, pass, bonus cut
+def _apply_grades(run: _Run):
+    grades = run.of_kind("grade")
+    passes = run.of_kind("pass")
+    cuts = run.of_kind("bonus_cut")
+    for sid, person in run.people.items():
+        s = person.score
+        if person.excluded:
+            person.grade = "不参评"
+        elif grades:
+            person.grade = str(band_value(grades[0].bands, s) or "")
+        for rule in passes:
+            line = _pass_line(rule)
+            if line is not None and s < line:
+                person.passed = False
+                person.flag(f"考核不合格：{_fmt(s)}分，低于合格线{_fmt(line)}分（{rule.rule.source}）")
+        for rule in cuts:
+            cut = band_value(rule.bands, s)
+            if cut:
+                cut = cut if cut <= 1 else cut / 100
+                if cut > person.bonus_cut:
+                    person.bonus_cut = cut
+        if person.bonus_cut:
+            src = cuts[0].rule.source if cuts else ""
+            person.flag(f"{_fmt(s)}分，扣当月奖金{_fmt(person.bonus_cut * 100)}%（{src}）"
+                        if person.bonus_cut < 1 else f"{_fmt(s)}分，当月奖金取消（{src}）")
+
+
+def _pass_line(rule: Compiled) -> Optional[Decimal]:
+    if rule.points and isinstance(rule.points.steps[0].value, Decimal):
+        return rule.points.steps[0].value
+    full = values.decimal(rule.params.get("满分")) if rule.params.get("满分") else None
+    share = values.rate(rule.params.get("比例")) if rule.params.get("比例") else None
+    if full is not None and share is not None:
+        return full * share
+    return None
+
+
+# ---------------------------------------------------------------- 11. streaks, per point, growth
+@dataclass(frozen=True)
+class _MonthFact:
+    rank: Optional[int]
+    ranked: int
+    score: Decimal
+    passed: bool
+    excluded: bool
+    last: bool = False  # last place by score (ties share it)
+    metric_rank: Optional[int] = None
+    metric_last: bool = False
+
+
+def _facts_now(run: _Run, person: _Person, metric: str) -> _MonthFact:
+    ranked = [p for p in run.ranked()]
+    mrank = None
+    mlast = False
+    if metric and metric != SCORE_REF:
+        items = [(p.staff.id, p.metrics[metric]) for p in ranked if metric in p.metrics]
+        ranks = rank_values(items, run.opts.ties)
+        mrank = ranks.get(person.staff.id)
+        mlast = bool(ranks) and mrank == max(ranks.values())
+    worst = max((p.rank for p in ranked if p.rank is not None), default=None)
+    return _MonthFact(person.rank, len(ranked), person.score, person.passed, person.excluded,
+                      person.rank is not None and person.rank == worst, mrank, mlast)
+
+
+def _facts_then(run: _Run, sid: str, m: Month, metric: str) -> Optional[_MonthFact]:
+    h = run.history.get((m, sid))
+    if h is None:
+        return None
+    mrank = None
+    mlast = False
+    if metric and metric != SCORE_REF:
+        items = [(hs, hh.counters[metric][1]) for (hm, hs), hh in run.history.items()
+                 if hm == m and not hh.excluded and metric in hh.counters]
+        ranks = rank_values(items, run.opts.ties)
+        mrank = ranks.get(sid)
+        mlast = bool(ranks) and mrank == max(ranks.values())
+    worst = max((hh.rank for (hm, _), hh in run.history.items() if hm == m and hh.rank is not None), default=None)
+    return _MonthFact(h.rank, h.ranked, h.score, h.passed, h.excluded, h.rank is not None and h.rank == worst,
+                      mrank, mlast)
+
+
+def _streak_holds(conds: Sequence[Cond], f: _MonthFact, by_metric: bool) -> bool:
+    if f.excluded:
+        return False
+    for c in conds:
+        if c.ref == "名次":
+            rank = f.metric_rank if by_metric else f.rank
+            if rank is None:
+                return False
+            if c.value == "末位":
+                last = f.metric_last if by_metric else f.last
+                if not last:
+                    return False
+            elif not c.test(Decimal(rank)):
+                return False
+        elif c.ref == SCORE_REF:
+            if not c.test(f.score):
+                return False
+        elif c.ref == "合格":
+            want = str(c.value) in ("是", "1", "True")
+            if f.passed != want:
+                return False
+        else:
+            return False
+    return True
+
+
+def _apply_streaks(run: _Run):
+    for rule in run.of_kind("streak"):
+        n = int(values.decimal(rule.params.get("月数")) or 0)
+        if n <= 0:
+            continue
+        every_month = rule.params.get("重复") in ("每月",)
+        metric = rule.rule.metric
+        by_metric = bool(metric and metric != SCORE_REF)
+        for sid, person in run.people.items():
+            if not _streak_holds(rule.params.conds, _facts_now(run, person, metric), by_metric):
+                continue
+            length = 1
+            m = run.opts.month
+            while True:
+                m = m.prev()
+                f = _facts_then(run, sid, m, metric)
+                if f is None or not _streak_holds(rule.params.conds, f, by_metric):
+                    break
+                length += 1
+                if length > 240:
+                    break
+            if length >= n and (every_month or length % n == 0):
+                _reward(run, person, rule, f"连续{length}个月：{rule.rule.name}")
+
+
+def _apply_per_point(run: _Run):
+    for rule in run.of_kind("per_point"):
+        metric = rule.rule.metric or SCORE_REF
+        base = values.decimal(rule.params.get("基数")) or ZERO
+        pct = values.rate(rule.params.get("比例")) if rule.params.get("比例") else None
+        for sid, person in run.people.items():
+            v = person.score if metric == SCORE_REF else person.metrics.get(metric)
+            if v is None or v <= base:
+                continue
+            over = v - base
+            if pct is not None:
+                person.bonus_pct += over * pct
+                person.add(Line(sid, rule.code, ZERO, ZERO, CAT_INFO, None,
+                                f"超出{_fmt(base)}分 {_fmt(over)} 分 × {_fmt(pct * 100)}% = 奖金加 {_fmt(over * pct * 100)}%",
+                                rule.rule.source))
+            elif rule.amount:
+                per = _fixed(rule.amount)
+                person.add(Line(sid, rule.code, ZERO, money(over * per), rule.category, None,
+                                f"超出基数{_fmt(base)} {_fmt(over)} × {_fmt(per)}元", rule.rule.source))
+            elif rule.points:
+                per = _fixed(rule.points)
+                person.add(Line(sid, rule.code, over * per, ZERO, CAT_POINTS, None,
+                                f"超出{_fmt(base)} {_fmt(over)} × {_fmt(per)}分", rule.rule.source))
+
+
+def _apply_growth(run: _Run):
+    for rule in run.of_kind("increase"):
+        metric = rule.rule.metric
+        base_default = values.decimal(rule.params.get("基数")) if rule.params.get("基数") else None
+        steps = sorted(((values.decimal(a) or ZERO, values.decimal(b) or ZERO) for a, b in rule.params.pairs),
+                       reverse=True)
+        prev = run.opts.month.prev()
+        for sid, person in run.people.items():
+            v = person.metrics.get(metric)
+            if v is None:
+                continue
+            h = run.history.get((prev, sid))
+            baseline = h.counters[metric][1] if h and metric in h.counters else base_default
+            if baseline is None:
+                continue
+            gain = v - baseline
+            for threshold, reward in steps:
+                if gain >= threshold:
+                    person.add(Line(sid, rule.code, ZERO, money(reward), rule.category, None,
+                                    f"{run.rules[metric].rule.name if metric in run.rules else metric}"
+                                    f" {_fmt(v)}，比基数 {_fmt(baseline)} 增长 {_fmt(gain)}（≥{_fmt(threshold)}）",
+                                    rule.rule.source))
+                    break
+
+
+def _apply_flowers(run: _Run):
+    """小红花 (C-7) are counted here; quotas, validity and awards live in flowers.py."""
+    return None
+
+
+STAGES = (
+    _select_events,
+    _apply_event_rules,
+    _apply_metrics,
+    _apply_event_metrics,
+    _apply_ratings,
+    _apply_bands,
+    _apply_components,
+    _apply_base,
+    _apply_shared,
+    _apply_exclusions,
+    _apply_conditions,
+    _apply_metric_awards,
+    _apply_cap_and_score,
+    _apply_ranking,
+    _apply_score_awards,
+    _apply_grades,
+    _apply_streaks,
+    _apply_per_point,
+    _apply_growth,
+)
+
+
+def _result(run: _Run) -> MonthResult:
+    people = []
+    for sid in sorted(run.people, key=lambda s: (run.people[s].rank is None, run.people[s].rank or 0, s)):
+        p = run.people[sid]
+        counters = {k: (v[0], v[1]) for k, v in p.counters.items()}
+        people.append(PersonResult(p.staff, p.score, p.raw, p.rank, p.grade, p.passed, p.bonus_cut, p.bonus_pct,
+                                   p.excluded, tuple(p.flags), tuple(dict.fromkeys(p.titles)), tuple(p.lines),
+                                   counters))
+    return MonthResult(run.opts.month, run.opts.scheme, tuple(people), tuple(run.problems), tuple(run.pending),
+                       len(run.ranked()))

@@ -1,0 +1,217 @@
+"""The shipped schemes: every rule of the policy documents as a 规则 row.
+
+Each row cites the DOMAIN.md rule ID it implements in 来源 (several IDs are
+separated by commas).  Rows are plain dicts keyed by the schema column keys,
+so the template builder writes them as they are and HR can edit them.
+
+Schemes (参数 方案, or ``kefu-xl init --scheme``):
+
+    tmall-1         天猫方案一: 激励券 points, sanctions, group fines (A1-*)
+    tmall-30        天猫方案二: 30 points a month, warnings, bonus cuts (A2-*)
+    aftersales-130  售后 130 分 KPI (K-*), pass line 70%
+    classic-100     2011 版 100 分制: base 80, cap 100 (B-*)
+    incentive       激励与纪律: pay-linked incentives and discipline from the
+                    C, D and E documents (C-1…C-8, D-4…D-11, E-2, E-3, E-5)
+"""
+from __future__ import annotations
+
+from typing import Dict, List
+
+SCHEMES = {
+    "tmall-1": "天猫方案一（激励券与处分）",
+    "tmall-30": "天猫方案二（每月30分制）",
+    "aftersales-130": "售后客服130分KPI",
+    "classic-100": "客服绩效评分标准2011版（100分制）",
+    "incentive": "激励与纪律（提成、排名奖、违纪阶梯）",
+}
+DEFAULT_SCHEME = "tmall-30"
+
+
+def R(scheme, code, name, kind, source, points="", amount="", params="", metric="", component="", window="",
+      scope="", cap=None, floor=None, title="", category="", unit="", note="") -> Dict:
+    return {"scheme": scheme, "code": code, "name": name, "kind": kind, "points": points, "amount": amount,
+            "params": params, "metric": metric, "component": component, "window": window, "scope": scope,
+            "cap": cap, "floor": floor, "title": title, "category": category, "unit": unit, "enabled": "是",
+            "source": source, "note": note}
+
+
+_T1 = "tmall-1"
+_T30 = "tmall-30"
+_K = "aftersales-130"
+_B = "classic-100"
+_I = "incentive"
+
+RULES: List[Dict] = [
+    # ------------------------------------------------------------ 天猫方案一 (A1)
+    R(_T1, "业绩", "店铺业绩（成交金额）", "指标", "A1-1", note="每月每人一行，金额=业绩"),
+    R(_T1, "连续第一", "业绩连续两个月第一", "连续", "A1-1", metric="业绩", category="记录",
+      params="月数=2;名次=1;提示=连续两个月业绩第一：可选任意一天带薪休假"),
+    R(_T1, "表现突出", "工作表现突出", "计次", "A1-2", amount="自定", category="奖金",
+      params="提示=工作表现突出：奖金或提干机会", note="金额由 HR 决定，可为 0（仅记录提干机会）"),
+    R(_T1, "建议采纳", "意见建议被采纳", "计次", "A1-3", points="3~10", note="激励券 3–10 分，HR 在分值列填写"),
+    R(_T1, "案例分享", "周会分享销售案例", "计次", "A1-4", points="3~10"),
+    R(_T1, "积极回复", "部门群内积极回复", "计次", "A1-5", points="3~5"),
+    R(_T1, "日常及时", "日常工作及时有效完成（每周）", "计次", "A1-6", points="3~5"),
+    R(_T1, "周计划达标", "周计划连续四周完成80%以上", "计次", "A1-7", amount="自定", category="奖金"),
+    R(_T1, "特殊贡献", "其他特殊贡献", "计次", "A1-8", amount="自定", category="奖金"),
+    R(_T1, "处分种类", "允许的处分种类", "处分", "A1-9", params="开除;记过;警告;通报批评;赔偿;乐捐",
+      note="事件的评价列可填处分种类；下蹲等体罚一律拒绝（DOMAIN §9）"),
+    R(_T1, "未落实要求", "客户要求未落实", "计次", "A1-10", amount="自定", category="罚款",
+      note="评价列填处分种类，金额列填乐捐/赔偿金额（可空）"),
+    R(_T1, "服务怠慢", "服务怠慢导致退款或中差评", "计次", "A1-11", amount="自定", category="罚款"),
+    R(_T1, "触犯红线", "触及天猫警戒线", "计次", "A1-12", points="通报批评", amount="自定", category="罚款",
+      note="不论是否造成影响：通报批评并乐捐"),
+    R(_T1, "红线赔偿", "触及警戒线造成不良影响的赔偿", "计次", "A1-12", amount="自定", category="赔偿"),
+    R(_T1, "失职", "未履行或不正确履行职责、上班娱乐", "计次", "A1-13", amount="自定", category="罚款"),
+    R(_T1, "拖延处理", "售前售后问题长期拖延", "计次", "A1-14", amount="自定", category="罚款"),
+    R(_T1, "售后放任", "售后问题放任不管导致无法解决", "计次", "A1-15", amount="全组100;全组100;全组100+劝退",
+      window="累计", category="罚款", note="每次全组组员各罚100元；累计3次劝退"),
+    R(_T1, "售后未跟进", "售后问题不跟进或不上报", "计次", "A1-16", amount="100;100;全组200", window="累计",
+      category="罚款", note="每次罚100元；累计第3次起全组组员各罚200元"),
+
+    # ------------------------------------------------------------ 天猫方案二 (A2)
+    R(_T30, "基础分", "每月基础分", "基础分", "A2-1", points="30"),
+    R(_T30, "业绩", "月度绩效（接单成交金额等）", "指标", "A2-2", note="按成交金额、转化率、流失率综合后的业绩值"),
+    R(_T30, "业绩排名", "月底业绩前三名", "排名", "A2-2", metric="业绩", params="1:5;2:3;3:1", title="金牌客服"),
+    R(_T30, "少扣分", "一个月扣分不超过2次", "条件", "A2-3", points="3", params="扣分次数<=2", title="月度表彰"),
+    R(_T30, "好评表扬", "客户在好评中着重表扬", "计次", "A2-4", points="3"),
+    R(_T30, "汇报问题", "及时汇报重大问题", "计次", "A2-5", points="5"),
+    R(_T30, "好建议", "好的建议及解决措施", "计次", "A2-6", points="3"),
+    R(_T30, "超分奖金", "25分以上每分奖金比例", "超额", "A2-7", metric="得分", params="基数=25;比例=1%",
+      note="每超过1分加当月奖金的百分比，比例由 HR 设定"),
+    R(_T30, "态度投诉", "服务态度不好或说话轻浮被投诉", "计次", "A2-8", points="警告;-1"),
+    R(_T30, "备注不清", "没有备注清楚导致售后问题", "计次", "A2-9", points="警告;-1"),
+    R(_T30, "私自降价", "为转化率私自大幅降价", "计次", "A2-10", points="警告;-2"),
+    R(_T30, "推卸责任", "推卸责任或转交自己的售后争议", "计次", "A2-11", points="警告;-1"),
+    R(_T30, "奖金扣减", "低分扣奖金", "奖金扣减", "A2-12", params="<15:100%;<20:30%;<25:10%",
+      note="低于25扣10%；20到15扣30%；低于15奖金取消（20–25之间按10%）"),
+    R(_T30, "重大失误", "重大错误导致公司重大损失", "计次", "A2-13", points="-10+留司查看"),
+
+    # ------------------------------------------------------------ 售后130分 (K)
+    R(_K, "合格线", "总分130，低于70%不合格", "合格线", "K-1", params="满分=130;比例=70%"),
+    R(_K, "评定", "考核等级", "评定", "D-6", params=">=117:优秀;>=104:良好;>=91:合格;<91:不合格"),
+    R(_K, "客服素质", "售后客服素质", "评级", "K-2a", params="优:20;良:15;中:10;差:0"),
+    R(_K, "投诉处理", "投诉、维权、举报、退款纠纷处理", "评级", "K-2b", params="优:20;良:15;中:10;差:0"),
+    R(_K, "配合度", "配合度", "评级", "K-2c", params="优:20;良:15;中:10;差:0"),
+    R(_K, "执行力", "执行力", "评级", "K-2d", params="优:20;良:15;中:10;差:0"),
+    R(_K, "退款率", "退款率", "分档", "K-3", unit="%", params="<=5%:30;<=8%:20;<=11%:10;>11%:0",
+      note="≤5%得30；5%<X≤8%得20；8%<X≤11%得10；11%以上0"),
+    R(_K, "出勤", "出勤率", "维度", "K-4", points="20", cap=20, floor=0, note="全勤20分，扣完为止"),
+    R(_K, "迟到", "迟到", "计次", "K-4", points="-5", component="出勤"),
+    R(_K, "请假", "请假", "计次", "K-4", points="-5", component="出勤"),
+    R(_K, "旷工", "旷工", "计次", "K-4", points="-10", component="出勤"),
+    R(_K, "低质评价", "售后原因导致低质评价", "计次", "K-5", points="-5"),
+    R(_K, "客户投诉", "客户投诉（查实）", "计次", "K-6", points="-20~-5", note="HR 视情况填写 5–20"),
+    R(_K, "客户表扬", "客户表扬", "计次", "K-7", points="2"),
+    R(_K, "表现突出", "表现突出（态度、进步、学习）", "计次", "K-7b", points="2~5"),
+
+    # ------------------------------------------------------------ 100分制 2011 (B)
+    R(_B, "基础分", "每月基础积分", "基础分", "B-1", points="80"),
+    R(_B, "满分", "每月满分100，超过按100计", "封顶", "B-1", cap=100),
+    R(_B, "评定", "考核等级", "评定", "D-6", params=">=90:优秀;>=80:良好;>=60:合格;<60:不合格"),
+    R(_B, "末位预警", "连续两个月最后一名且低于60分", "连续", "B-2", category="记录",
+      params="月数=2;名次=末位;得分<60;重复=每月;提示=连续两个月最后一名且低于60分：公司可解雇、调岗或降薪培训"),
+    R(_B, "销售额", "销售额", "指标", "B-3"),
+    R(_B, "销售第一", "销售额第一名优秀奖", "排名", "B-3", metric="销售额", params="1:300", category="奖金",
+      title="优秀奖"),
+    R(_B, "额外工作", "非客服本职工作（每工作单）", "计次", "B-4", points="1~5"),
+    R(_B, "考试满分", "客服考试满分", "计次", "B-4b", points="5"),
+    R(_B, "主动顶班", "人手不够时主动顶班", "计次", "B-4c", points="5"),
+    R(_B, "零成本售后", "客户满意且零成本处理售后", "计次", "B-4d", points="5"),
+    R(_B, "额外任务", "完成上级额外工作", "计次", "B-4e", points="5"),
+    R(_B, "满意度", "客户满意度（满意及以上）", "指标", "B-4f", unit="%"),
+    R(_B, "满意度奖", "满意度90%以上", "条件", "B-4f", points="5", params="满意度>=90%"),
+    R(_B, "管理建议", "客服团队管理合理化建议（试行有效）", "计次", "B-4g", points="10"),
+    R(_B, "难题处理", "难缠客户处理意见被采纳", "计次", "B-4h", points="5"),
+    R(_B, "迟到早退", "迟到或早退（记录）", "计次", "B-4i", points="0", note="只记录次数，用于全勤判断"),
+    R(_B, "全勤", "无迟到早退全勤", "条件", "B-4i", points="5", params="迟到早退=0", note="分值由 HR 设定"),
+
+    # ------------------------------------------------------------ 激励与纪律 (C, D, E)
+    R(_I, "基础分", "每月基础分", "基础分", "D-6", points="80", note="示例基础分，HR 可改"),
+    R(_I, "满分", "每月满分100", "封顶", "D-6", cap=100, floor=0),
+    R(_I, "评定", "五级考核", "评定", "D-6", params=">=95:优秀;>=85:良好;>=70:合格;>=60:基本合格;<60:不合格"),
+    R(_I, "合格线", "考核及格线", "合格线", "D-7", points="60"),
+    R(_I, "连续第一", "连续3个月考核排名第一", "连续", "D-7", amount="200", category="奖金",
+      params="月数=3;名次=1", note="一次性200元；每连续满3个月发一次"),
+    R(_I, "连续不及格", "连续2个月考核不及格", "连续", "D-7", category="记录",
+      params="月数=2;合格=否;重复=每月;提示=连续两个月考核不及格：按制度自动请辞，请 HR 处理"),
+    R(_I, "缺岗天数", "考评期内未到岗天数", "排除", "D-8", window="季", params="缺岗天数>60",
+      note="金额列填当月缺岗天数；本季累计超过60天（2个月）不参与考核排名"),
+    R(_I, "个人销售", "个人销售额（订单备注工号）", "计次", "D-4,D-11", amount="1%", category="提成",
+      note="金额=销售额；未备注工号的订单不计提成（D-11）；比例示例，HR 可改"),
+    R(_I, "公共销售", "公共销售提成", "公共提成", "D-5", amount="0.5%", note="工号填「全体」，金额=公共销售总额"),
+    R(_I, "无关事务", "上班做与工作无关的事（QQ、私聊、视频、游戏、装软件）", "计次", "D-10",
+      amount="警告+10;30;开除", window="累计", category="罚款"),
+    R(_I, "视频游戏", "上班看视频、玩游戏", "计次", "D-10b", amount="警告;30", window="累计", category="罚款"),
+    R(_I, "拒不遵守", "违纪后拒不遵守", "计次", "D-10b", points="开除", note="开除处理，由 HR 执行"),
+    R(_I, "零食喧哗", "上班吃零食或大声谈论无关事情", "计次", "D-10c", amount="警告;10", window="累计",
+      category="罚款"),
+    R(_I, "服务投诉", "因服务原因被客户投诉", "计次", "D-10d", amount="30;60;开除", window="累计", category="罚款",
+      note="第一次30元，第二次翻倍，第三次开除"),
+    R(_I, "销售增长", "阶段目标：销售额增长奖励", "增长", "C-1", metric="个人销售", category="奖金",
+      params="基数=10000;2000:100", note="比上月（无历史时比基数）增长2000元以上奖励100元"),
+    R(_I, "服务积分", "服务积分（出差项目）", "指标", "C-2"),
+    R(_I, "超额积分", "服务积分超过17分每分270元", "超额", "C-2", metric="服务积分", amount="270", category="奖金",
+      params="基数=17"),
+    R(_I, "安全事故", "安全事故", "计次", "C-3", points="-2"),
+    R(_I, "季度排名", "季度考核前3名1500元，第4–8名1000元", "排名", "C-4", metric="得分", window="季",
+      params="1-3:1500;4-8:1000", category="奖金"),
+    R(_I, "备件35", "备件销售提成（毛利≥35%）", "计次", "C-5", amount="3%", category="提成", note="全额付款后"),
+    R(_I, "备件50", "备件销售提成（毛利≥50%）", "计次", "C-5", amount="5%", category="提成", note="全额付款后"),
+    R(_I, "成本节约", "核实的成本节约", "计次", "C-6", amount="200~500", category="奖金"),
+    R(_I, "无返工", "项目半年无返工", "计次", "C-6b", amount="30", category="奖金"),
+    R(_I, "缺记录单", "未签收服务记录单", "计次", "C-6c", amount="100", category="罚款"),
+    R(_I, "个人原因投诉", "个人原因导致客户投诉或强烈不满", "计次", "C-6d", amount="200", category="罚款"),
+    R(_I, "小红花", "小红花", "小红花", "C-7", amount="100",
+      params="组长每月=2;其他每月=30;有效月数=3;年度前=3", note="每月每位领导发2朵，其他管理人员共30朵；3个月有效"),
+    R(_I, "满意度", "客户满意度", "指标", "E-2,C-8", unit="%"),
+    R(_I, "及时率", "工单处理及时率", "指标", "E-2", unit="%"),
+    R(_I, "最佳服务", "满意度100%最佳服务奖", "条件", "C-8", category="记录", params="满意度>=100%;提示=最佳服务奖：100元商品"),
+    R(_I, "服务之星", "月度服务之星", "条件", "E-2", points="5", title="服务之星",
+      params="满意度>=98%;及时率>=100%;服务投诉=0"),
+    R(_I, "创新案例", "创新服务案例", "计次", "E-3", points="0", note="季度服务标兵的条件之一"),
+    R(_I, "特别贡献", "特别贡献奖", "计次", "E-5", amount="2000~5000", category="奖金"),
+]
+
+TIERS: List[Dict] = [
+    {"tier": "实习", "base_pay": 3000, "bonus_rate": "10%", "promote_to": "初级", "promote_months": 3},
+    {"tier": "初级", "base_pay": 4000, "bonus_rate": "15%", "seniority_step": 50, "seniority_cap": 500,
+     "promote_to": "中级", "promote_months": 3},
+    {"tier": "中级", "base_pay": 5000, "bonus_rate": "25%", "skill_allowance": 1000, "seniority_step": 50,
+     "seniority_cap": 500, "promote_to": "高级", "promote_months": 12},
+    {"tier": "高级", "base_pay": 6000, "bonus_rate": "25%", "skill_allowance": 1500, "seniority_step": 50,
+     "seniority_cap": 500, "promote_to": "资深", "promote_months": 24},
+    {"tier": "资深", "base_pay": 7000, "bonus_rate": "30%", "skill_allowance": 2000, "seniority_step": 50,
+     "seniority_cap": 500},
+    {"tier": "普通售后", "base_pay": 2000, "bonus_rate": "20%", "promote_to": "高级售后", "promote_months": 12},
+    {"tier": "高级售后", "base_pay": 2500, "bonus_rate": "20%", "promote_to": "售后组长", "promote_months": 24},
+    {"tier": "售后组长", "base_pay": 3000, "bonus_rate": "20%"},
+]
+TIER_SOURCES = {"实习": "D-2", "初级": "D-1,D-2", "中级": "D-1,D-2", "高级": "D-1,D-2", "资深": "D-2",
+                "普通售后": "K-8", "高级售后": "K-8", "售后组长": "K-8"}
+
+
+def rule_rows(scheme: str = "") -> List[Dict]:
+    """Preset rule rows, of one scheme or of all."""
+    return [dict(r) for r in RULES if not scheme or r["scheme"] == scheme]
+
+
+def tier_rows() -> List[Dict]:
+    return [dict(t) for t in TIERS]
+
+
+def setting_rows(scheme: str = DEFAULT_SCHEME, month: str = "2026-11") -> List[Dict]:
+    """The 参数 rows of a new workbook."""
+    rows = [
+        {"key": "月份", "value": month, "note": "本次月结的月份，如 2026-11"},
+        {"key": "方案", "value": scheme, "note": "、".join(f"{k} {v}" for k, v in SCHEMES.items())},
+        {"key": "并列规则", "value": "并列", "note": "并列=同分同名次（1,2,2,4）；工号=同分按工号先后"},
+        {"key": "公示天数", "value": 3, "note": "公示中的事件在公示满N个工作日后计入（E-6）"},
+        {"key": "异议天数", "value": 1, "note": "公示后可提出复核的天数（B-5）"},
+    ]
+    try:
+        from . import payroll  # payroll settings and their defaults, when the payroll module is present
+        rows += payroll.default_setting_rows()
+    except (ImportError, AttributeError):
+        pass
+    return rows
