@@ -32,7 +32,7 @@ from . import values
 from .model import (CAT_COMMISSION, CAT_FINE, CAT_INFO, CAT_LOSS, CAT_POINTS, CAT_REWARD, ERROR, WARNING,
                     ZERO, Event, HistoryRow, Line, Month, MonthResult, PersonResult, Problem, Staff, money)
 from .readers import Book, month_setting, scheme_setting, setting_value
-from .rules import (MONEY_CATEGORIES, WARNING_WORD, Compiled, Cond, Range, Rate, Spec, Step, _fmt,
+from .rules import (MONEY_CATEGORIES, SANCTION_WORDS, WARNING_WORD, Compiled, Cond, Range, Rate, Spec, Step, _fmt,
                     band_value, compile_rules, parse_bands)
 
 ALL_STAFF = ("全体", "*", "全部")
@@ -248,6 +248,11 @@ def _effective(run: _Run, ev: Event) -> bool:
 def _validate_values(run: _Run, ev: Event, rule: Compiled) -> bool:
     ok = True
     if rule.kind == "event":
+        allowed = _sanction_words(run)
+        if ev.rating and allowed and ev.rating not in allowed:
+            run.problem(ev.src.at("评价"), "E_BAD_SANCTION",
+                        f"处分种类「{ev.rating}」不在允许的范围内（{'、'.join(allowed)}）")
+            ok = False
         ok &= _check_entry(run, ev, rule.points, ev.points, "分值", rule)
         ok &= _check_entry(run, ev, rule.amount, ev.amount, "金额", rule)
         if rule.points and rule.points.is_ladder or rule.amount and rule.amount.is_ladder:
@@ -271,6 +276,13 @@ def _validate_values(run: _Run, ev: Event, rule: Compiled) -> bool:
         run.problem(ev.src.at("分值"), "E_POINTS_NOT_ALLOWED", f"规则「{rule.code}」的分值由规则计算，不能手填")
         ok = False
     return ok
+
+
+def _sanction_words(run: _Run) -> Tuple[str, ...]:
+    out: Tuple[str, ...] = ()
+    for rule in run.of_kind("sanction"):
+        out += rule.params.words
+    return out
 
 
 def _check_entry(run: _Run, ev: Event, spec: Optional[Spec], entered: Optional[Decimal], column: str,
@@ -360,7 +372,8 @@ def _apply_event_rules(run: _Run):
 
 
 def _apply_occurrences(run: _Run, person: _Person, ev: Event, rule: Compiled):
-    prior = _prior_count(run, person.staff.id, rule.code, rule.window)
+    so_far = person.counters.get(rule.code, [ZERO, ZERO])[0]
+    prior = _prior_count(run, person.staff.id, rule.code, rule.window) + so_far
     n = int(ev.qty) if ev.qty == ev.qty.to_integral_value() else 1
     qty_factor = ev.qty if n == 1 and ev.qty != 1 else Decimal(1)
     self_pts = self_amt = grp_pts = grp_amt = ZERO
@@ -390,6 +403,9 @@ def _apply_occurrences(run: _Run, person: _Person, ev: Event, rule: Compiled):
         for w in words:
             if w != WARNING_WORD:
                 person.flag(f"{rule.rule.name}第{occ}次：{w}（{rule.rule.source}）")
+    if ev.rating in SANCTION_WORDS:
+        person.flag(f"{rule.rule.name}：{ev.rating}（{rule.rule.source}）")
+        notes.append(f"处分：{ev.rating}")
     person.count(rule.code, ev.qty, ev.amount if ev.amount is not None else None)
     note = "；".join(notes) if notes else (f"×{_fmt(ev.qty)}" if ev.qty != 1 else "")
     if ev.note:
@@ -522,8 +538,23 @@ def _dec(v) -> Decimal:
     return values.decimal(v) or ZERO
 
 
+def _apply_label_bands(run: _Run, rule: Compiled):
+    """Bands with words instead of points (类别 记录): one information line per event (B-6)."""
+    for ev in run.events:
+        if ev.rule != rule.code or ev.staff_id not in run.people or ev.amount is None:
+            continue
+        label = band_value(rule.bands, _metric_value(rule, ev.amount))
+        if label:
+            run.people[ev.staff_id].add(Line(ev.staff_id, rule.code, ZERO, ZERO, CAT_INFO, ev.date,
+                                             f"{rule.rule.name} {_fmt(ev.amount)} → {label}", rule.rule.source,
+                                             ev.row))
+
+
 def _apply_bands(run: _Run):
     for rule in run.of_kind("band"):
+        if rule.category == CAT_INFO:
+            _apply_label_bands(run, rule)
+            continue
         src = run.rules.get(rule.rule.metric) if rule.rule.metric else rule
         money_out = rule.category in MONEY_CATEGORIES
         for sid, person in run.people.items():
@@ -1040,3 +1071,10 @@ def _result(run: _Run) -> MonthResult:
                                    counters))
     return MonthResult(run.opts.month, run.opts.scheme, tuple(people), tuple(run.problems), tuple(run.pending),
                        len(run.ranked()))
+
+
+def history_from_result(result: MonthResult, version: int = 1, digest: str = "") -> Tuple[HistoryRow, ...]:
+    """The 历史 rows a close appends for its month."""
+    return tuple(HistoryRow(result.month, p.staff.id, p.staff.name, p.staff.group, p.score, p.rank, result.ranked,
+                            p.grade, p.passed, p.excluded, dict(p.counters), version, digest)
+                 for p in result.people)

@@ -399,7 +399,7 @@ def compile_rule(r: Rule) -> Compiled:
         if kind == "rating":
             bands = tuple(Band("=", Decimal(0), values.decimal(v)) for _, v in params.pairs)
         else:
-            bands = parse_bands(params.pairs, label_out=(kind == "grade"))
+            bands = parse_bands(params.pairs, label_out=(kind == "grade" or category == CAT_INFO))
         if not params.pairs:
             raise ValueError("参数中没有分档（例如 <=5%:30;<=8%:20）")
     if kind == "rating":
