@@ -1,0 +1,196 @@
+"""The command line: kefu-xl demo | init | check | close | payslips.
+
+Exit status (CONTRACT.md): 0 done, 1 input errors (nothing written),
+2 refused (month already closed, workbook open in Excel/WPS, bad file).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import unicodedata
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+from . import __version__
+from .close import EXIT_INPUT, EXIT_OK, EXIT_REFUSED
+from .model import Month, Problem
+from .values import month as parse_month
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
+def _pad(s, w: int, right: bool = False) -> str:
+    s = "" if s is None else str(s)
+    fill = " " * max(0, w - _width(s))
+    return fill + s if right else s + fill
+
+
+def table(headers: Sequence[str], rows: List[Sequence], right: Sequence[int] = ()) -> str:
+    widths = [max([_width(str(h))] + [_width("" if r[i] is None else str(r[i])) for r in rows]) for i, h in
+              enumerate(headers)]
+    out = ["  ".join(_pad(h, widths[i], i in right) for i, h in enumerate(headers))]
+    out.append("  ".join("-" * w for w in widths))
+    for r in rows:
+        out.append("  ".join(_pad(r[i], widths[i], i in right) for i in range(len(headers))))
+    return "\n".join(out)
+
+
+def format_problems(problems: Sequence[Problem]) -> str:
+    rows = [("错误" if p.is_error else "提示", p.sheet, p.row or "", p.column, p.message) for p in problems]
+    return table(("级别", "工作表", "行", "列", "说明"), rows)
+
+
+def _month_arg(text: Optional[str]) -> Optional[Month]:
+    if text is None:
+        return None
+    try:
+        return parse_month(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e))
+
+
+def _fail(msg: str, code: int = EXIT_REFUSED) -> int:
+    print(msg, file=sys.stderr)
+    return code
+
+
+def ranking_text(plan) -> str:
+    pays = plan.pay_by_id()
+    rows = []
+    for p in plan.result.people:
+        pay = pays.get(p.staff.id)
+        rows.append((p.rank or "-", p.staff.id, p.staff.name, p.staff.group, p.score, p.grade or "", 
+                     f"{p.bonus_cut * 100:.0f}%" if p.bonus_cut else "", "、".join(p.titles),
+                     pay.gross if pay else "", pay.net if pay else ""))
+    return table(("名次", "工号", "姓名", "组别", "得分", "评定", "扣奖金", "称号", "应发", "实发"), rows,
+                 right=(0, 4, 8, 9))
+
+
+# ---------------------------------------------------------------- commands
+def cmd_close(args) -> int:
+    from . import files, xlsxio
+    try:
+        plan = files.close_file(args.workbook, _month_arg(args.month), dry_run=args.dry_run)
+    except xlsxio.WorkbookError as e:
+        return _fail(str(e))
+    if args.json:
+        print(json.dumps(plan.as_json(), ensure_ascii=False, indent=1))
+    else:
+        if plan.problems:
+            print(format_problems(plan.problems))
+        if plan.refused:
+            print(plan.refused, file=sys.stderr)
+        elif plan.errors:
+            print(f"\n有 {len(plan.errors)} 个错误，未写入任何内容。请修正后重新月结。", file=sys.stderr)
+        else:
+            print(ranking_text(plan))
+            verb = "试算完成（--dry-run，未写入）" if args.dry_run else f"已月结并写入 {args.workbook}"
+            print(f"\n{plan.month} {verb}")
+    return plan.exit_code
+
+
+def cmd_check(args) -> int:
+    from . import files, xlsxio
+    try:
+        result, problems = files.check_file(args.workbook, _month_arg(args.month))
+    except xlsxio.WorkbookError as e:
+        return _fail(str(e))
+    errors = [p for p in problems if p.is_error]
+    if args.json:
+        print(json.dumps([p.as_json() for p in problems], ensure_ascii=False, indent=1))
+    elif problems:
+        print(format_problems(problems))
+        print(f"\n{len(errors)} 个错误，{len(problems) - len(errors)} 条提示")
+    else:
+        print(f"{result.month} 检查通过：{len(result.people)} 名员工，没有发现问题")
+    return EXIT_INPUT if errors else EXIT_OK
+
+
+def cmd_init(args) -> int:
+    from . import files
+    try:
+        path = files.init_workbook(args.path, args.scheme, args.demo, args.month, args.force)
+    except (FileExistsError, FileNotFoundError) as e:
+        return _fail(str(e))
+    print(f"已创建 {path}")
+    return EXIT_OK
+
+
+def cmd_demo(args) -> int:
+    from . import demo, files
+    out = Path(args.dir or "kefu-demo")
+    path = out / "客服绩效-演示.xlsm"
+    files.init_workbook(path, demo.DEMO_SCHEME, demo=True, force=True)
+    plan = None
+    for m in demo.DEMO_MONTHS:
+        plan = files.close_file(path, m)
+        if plan.exit_code != EXIT_OK:
+            print(format_problems(plan.problems))
+            return plan.exit_code
+        print(f"{m} 已月结")
+    print()
+    print(ranking_text(plan))
+    print(f"\n演示工作簿：{path.resolve()}")
+    print("可以用 Excel / WPS / LibreOffice 打开查看「结果」「明细」「工资表」「工资条」等工作表。")
+    return EXIT_OK
+
+
+def cmd_payslips(args) -> int:
+    from . import files, payslips, xlsxio
+    try:
+        plan = files.close_file(args.workbook, _month_arg(args.month), dry_run=True)
+    except xlsxio.WorkbookError as e:
+        return _fail(str(e))
+    if plan.errors:
+        print(format_problems(plan.problems))
+        return EXIT_INPUT
+    written, problems = payslips.write_payslips(plan.pays, plan.result.month, args.out)
+    for p in problems:
+        print(p.message, file=sys.stderr)
+    print(f"已生成 {len(written)} 份加密工资条：{Path(args.out).resolve()}")
+    return EXIT_INPUT if any(p.is_error for p in problems) else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="kefu-xl", description="客服奖惩、绩效与工资月结（无需 Excel 的命令行）")
+    ap.add_argument("--version", action="version", version=f"kefu-xl {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("demo", help="用示例数据建一个工作簿、月结并打印排名和工资")
+    p.add_argument("dir", nargs="?", help="输出目录（默认 ./kefu-demo）")
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("init", help="从模板新建工作簿")
+    p.add_argument("path")
+    p.add_argument("--scheme", help="方案：tmall-1 / tmall-30 / aftersales-130 / classic-100 / incentive")
+    p.add_argument("--demo", action="store_true", help="填入示例员工和事件")
+    p.add_argument("--month", help="考核月份，如 2026-11")
+    p.add_argument("--force", action="store_true", help="覆盖已有文件")
+    p.set_defaults(func=cmd_init)
+    p = sub.add_parser("check", help="检查输入，列出所有问题")
+    p.add_argument("workbook")
+    p.add_argument("--month")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_check)
+    p = sub.add_parser("close", help="月结")
+    p.add_argument("workbook")
+    p.add_argument("--month")
+    p.add_argument("--json", action="store_true", help="在标准输出打印 JSON 结果")
+    p.add_argument("--dry-run", action="store_true", help="只计算，不写入")
+    p.set_defaults(func=cmd_close)
+    p = sub.add_parser("payslips", help="为每人生成加密的工资条文件")
+    p.add_argument("workbook")
+    p.add_argument("--month", required=True)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_payslips)
+    return ap
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

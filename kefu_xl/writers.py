@@ -1,0 +1,104 @@
+"""Results to sheets (SheetOut) and to the contract's JSON.  Pure functions."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Iterable, List, Optional, Sequence, Tuple
+
+from . import schema
+from .grid import SheetOut
+from .model import (CAT_FINE, CAT_LOSS, CAT_REWARD, HistoryRow, MonthResult, PersonResult, Problem, fmt_money,
+                    fmt_points, money)
+from .readers import format_counters
+from .schema import SheetSpec
+
+
+def sheet_out(spec: SheetSpec, rows: Iterable[Sequence[Any]], title: Optional[str] = None,
+              highlight=(), extra=None) -> SheetOut:
+    return SheetOut(spec.name, spec.headers, tuple(c.type for c in spec.columns), tuple(tuple(r) for r in rows),
+                    tuple(c.width for c in spec.columns), title, tuple(highlight), dict(extra or {}))
+
+
+def _yes(b: bool) -> str:
+    return "是" if b else "否"
+
+
+def _points(d: Decimal):
+    return fmt_points(d)
+
+
+def results_rows(result: MonthResult) -> List[Tuple]:
+    out = []
+    for p in result.people:
+        by = p.money_by_category()
+        out.append((str(result.month), p.rank, p.staff.id, p.staff.name, p.staff.group, p.staff.tier, _points(p.score),
+                    p.grade, _yes(p.passed), p.bonus_cut, money(by.get(CAT_REWARD, 0)),
+                    money(by.get(CAT_FINE, 0) + by.get(CAT_LOSS, 0)), "、".join(p.titles), "；".join(p.flags)))
+    return out
+
+
+def results_sheet(result: MonthResult) -> SheetOut:
+    return sheet_out(schema.RESULTS, results_rows(result))
+
+
+def details_rows(result: MonthResult) -> List[Tuple]:
+    out = []
+    for p in result.people:
+        for ln in p.lines:
+            out.append((str(result.month), p.staff.id, p.staff.name, ln.date, ln.rule, _points(ln.points),
+                        ln.amount, ln.category, ln.source, ln.event_row or None, ln.note))
+    return out
+
+
+def details_sheet(result: MonthResult) -> SheetOut:
+    return sheet_out(schema.DETAILS, details_rows(result))
+
+
+def history_rows(rows: Iterable[HistoryRow]) -> List[Tuple]:
+    return [(str(h.month), h.staff_id, h.name, h.group, _points(h.score), h.rank, h.ranked, h.grade, _yes(h.passed),
+             _yes(h.excluded), format_counters(h.counters), h.version, h.digest) for h in rows]
+
+
+def history_sheet(rows: Iterable[HistoryRow]) -> SheetOut:
+    return sheet_out(schema.HISTORY, history_rows(rows))
+
+
+SEVERITY = {"error": "错误", "warning": "提示"}
+
+
+def problems_sheet(problems: Sequence[Problem]) -> SheetOut:
+    rows = [(SEVERITY.get(p.severity, p.severity), p.sheet, p.row or None, p.column, p.code, p.message)
+            for p in problems]
+    marks = tuple(sorted({(p.sheet, p.row, p.col) for p in problems if p.is_error and p.row and p.col}))
+    return sheet_out(schema.PROBLEMS, rows, extra={"marks": marks})
+
+
+def log_sheet(rows: Iterable[Sequence[Any]]) -> SheetOut:
+    return sheet_out(schema.LOG, rows)
+
+
+# ---------------------------------------------------------------- JSON (CONTRACT.md)
+def person_json(p: PersonResult, pay: Optional[dict]) -> dict:
+    return {
+        "id": p.staff.id,
+        "name": p.staff.name,
+        "tier": p.staff.tier,
+        "score": fmt_points(p.score),
+        "grade": p.grade,
+        "passed": p.passed,
+        "rank": p.rank,
+        "bonus_cut": fmt_money(p.bonus_cut),
+        "pay": pay if pay is not None else {},
+        "flags": list(p.flags),
+        "lines": [ln.as_json() for ln in p.lines],
+    }
+
+
+def close_json(result: MonthResult, pays: Optional[dict] = None, problems: Optional[Sequence[Problem]] = None) -> dict:
+    pays = pays or {}
+    probs = result.problems if problems is None else problems
+    return {
+        "month": str(result.month),
+        "scheme": result.scheme,
+        "staff": [person_json(p, pays.get(p.staff.id)) for p in result.people],
+        "problems": [p.as_json() for p in probs],
+    }
