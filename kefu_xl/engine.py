@@ -399,10 +399,11 @@ def _apply_occurrences(run: _Run, person: _Person, ev: Event, rule: Compiled):
             person.additions += 1
         desc = _describe_step(pts, amt, words, pgrp or agrp or rule.scope == "group")
         if rule.points and rule.points.is_ladder or rule.amount and rule.amount.is_ladder or words:
-            notes.append(f"第{occ}次：{desc}")
+            notes.append((occ, desc))
         for w in words:
             if w != WARNING_WORD:
                 person.flag(f"{rule.rule.name}第{occ}次：{w}（{rule.rule.source}）")
+    notes = _compress_steps(notes)
     if ev.rating in SANCTION_WORDS:
         person.flag(f"{rule.rule.name}：{ev.rating}（{rule.rule.source}）")
         notes.append(f"处分：{ev.rating}")
@@ -415,6 +416,20 @@ def _apply_occurrences(run: _Run, person: _Person, ev: Event, rule: Compiled):
                     ev.row))
     if grp_pts or grp_amt:
         _apply_group(run, person, ev, rule, grp_pts, grp_amt)
+
+
+def _compress_steps(steps: List[Tuple[int, str]]) -> List[str]:
+    """[(1, 警告), (2, -1分), (3, -1分)] -> ["第1次：警告", "第2–3次：各-1分"]."""
+    out: List[str] = []
+    i = 0
+    while i < len(steps):
+        j = i
+        while j + 1 < len(steps) and steps[j + 1][1] == steps[i][1] and steps[j + 1][0] == steps[j][0] + 1:
+            j += 1
+        a, desc = steps[i]
+        out.append(f"第{a}次：{desc}" if i == j else f"第{a}–{steps[j][0]}次：各{desc}")
+        i = j + 1
+    return out
 
 
 def _apply_group(run: _Run, offender: _Person, ev: Event, rule: Compiled, pts: Decimal, amt: Decimal):

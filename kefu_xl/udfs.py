@@ -1,0 +1,208 @@
+"""Excel functions (xlwings UDFs): a few lines each over the same close.
+
+Every function takes the tables as arguments (员工, 事件, 规则, 等级, 参数, and
+optionally 月份 and 历史), so Excel recalculates exactly when an input changes;
+none is volatile.  Parsing and computing a month is cached: a sheet with
+hundreds of KEFU_SCORE cells over the same tables computes the month once.
+
+Cache keys: the identity of the argument lists first (free), then their full
+content (exact: a changed cell is a new key).  Problems in the inputs come
+back as a readable Chinese text in the cell, never as a Python traceback.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict
+from decimal import Decimal
+from typing import Any, List, Optional, Sequence, Tuple
+
+import xlwings as xw
+
+from . import close as closing
+from . import schema
+from .grid import Grid
+from .model import fmt_points, money
+from .values import month as parse_month
+
+CATEGORY = "kefu-xl"
+_CACHE_SIZE = 8
+_by_identity: "OrderedDict[tuple, tuple]" = OrderedDict()
+_by_content: "OrderedDict[int, tuple]" = OrderedDict()
+
+
+def _freeze(table) -> tuple:
+    if table is None:
+        return ()
+    return tuple(tuple(r) if isinstance(r, (list, tuple)) else (r,) for r in table)
+
+
+def _remember(cache: OrderedDict, key, value):
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > _CACHE_SIZE:
+        cache.popitem(last=False)
+
+
+def compute(staff, events, rules, tiers, settings, month=None, history=None):
+    """(MonthResult, {id: PayResult}, problems) for the given tables, cached."""
+    tables = (staff, events, rules, tiers, settings, history)
+    ident = tuple(id(t) for t in tables) + (str(month),)
+    hit = _by_identity.get(ident)
+    if hit is not None and all(a is b for a, b in zip(hit[0], tables)):
+        return hit[1]
+    frozen = tuple(_freeze(t) for t in tables)
+    key = hash(frozen + (str(month),))
+    value = _by_content.get(key)
+    if value is None or value[0] != frozen + (str(month),):
+        value = (frozen + (str(month),), _compute(frozen, month))
+        _remember(_by_content, key, value)
+    _remember(_by_identity, ident, (tables, value[1]))
+    return value[1]
+
+
+def _compute(frozen, month):
+    names = (schema.STAFF.name, schema.EVENTS.name, schema.RULES.name, schema.TIERS.name, schema.SETTINGS.name,
+             schema.HISTORY.name)
+    grids = {n: Grid(n, t) for n, t in zip(names, frozen) if t}
+    loaded = closing.load(grids)
+    m = None
+    if month not in (None, ""):
+        try:
+            m = parse_month(month)
+        except ValueError as e:
+            return None, {}, [str(e)]
+    result, pays, problems = closing.compute(loaded, m)
+    errors = [p for p in problems if p.is_error]
+    return result, {p.staff.id: p for p in pays}, errors
+
+
+def _error_text(errors) -> str:
+    first = errors[0]
+    if isinstance(first, str):
+        return f"#错误：{first}"
+    where = f"{first.sheet}第{first.row}行{first.column}：" if first.row else ""
+    more = f"（另有 {len(errors) - 1} 个问题，请运行「检查」）" if len(errors) > 1 else ""
+    return f"#错误：{where}{first.message}{more}"
+
+
+def _person(staff_id, tables):
+    result, pays, errors = compute(*tables)
+    if errors:
+        return None, None, _error_text(errors)
+    sid = str(staff_id).strip() if staff_id is not None else ""
+    if isinstance(staff_id, float) and staff_id.is_integer():
+        sid = str(int(staff_id))
+    p = result.person(sid)
+    if p is None:
+        return None, None, f"#错误：工号「{sid}」不在本月的员工中"
+    return p, pays.get(sid), None
+
+
+def _num(d: Decimal):
+    return float(money(d))
+
+
+# Argument declarations, kept as data: applied with xw.arg/xw.func here, and read
+# by kefu_xl.vbabuild to generate the VBA wrappers (on Linux xw.func and xw.arg
+# are no-ops, so the metadata must be reproducible from this table).
+ARGS = {
+    "staff_id": dict(doc="工号，如 KF001"),
+    "staff": dict(ndim=2, doc="员工表（含表头），如 staff[#全部]"),
+    "events": dict(ndim=2, doc="事件表（含表头），如 events[#全部]"),
+    "rules": dict(ndim=2, doc="规则表（含表头），如 rules[#全部]"),
+    "tiers": dict(ndim=2, doc="等级表（含表头），如 tiers[#全部]"),
+    "settings": dict(ndim=2, doc="参数表（含表头），如 settings[#全部]"),
+    "month": dict(doc="月份，如 2026-11；省略时用参数表中的月份"),
+    "history": dict(ndim=2, doc="历史表（含表头），连续类规则需要；可省略"),
+}
+TABLE_ARGS = ("staff", "events", "rules", "tiers", "settings", "month", "history")
+PERSON_ARGS = ("staff_id",) + TABLE_ARGS
+
+
+def udf(*argnames):
+    """Declare an Excel function: xlwings decorators plus readable metadata."""
+    def deco(fn):
+        for name in reversed(argnames):
+            fn = xw.arg(name, **ARGS[name])(fn)
+        fn = xw.func(category=CATEGORY)(fn)
+        fn.__kefu_xl__ = {"category": CATEGORY, "args": tuple((n, dict(ARGS[n])) for n in argnames)}
+        return fn
+    return deco
+
+
+@udf(*PERSON_ARGS)
+def KEFU_SCORE(staff_id, staff, events, rules, tiers, settings, month=None, history=None):
+    """员工本月考核得分（按所选方案的全部规则计算，封顶/保底后）。"""
+    p, _, err = _person(staff_id, (staff, events, rules, tiers, settings, month, history))
+    return err if err else fmt_points(p.score)
+
+
+@udf(*PERSON_ARGS)
+def KEFU_GRADE(staff_id, staff, events, rules, tiers, settings, month=None, history=None):
+    """员工本月考核等级（评定），不参评时为「不参评」。"""
+    p, _, err = _person(staff_id, (staff, events, rules, tiers, settings, month, history))
+    return err if err else p.grade
+
+
+@udf(*PERSON_ARGS)
+def KEFU_TIER_SALARY(staff_id, staff, events, rules, tiers, settings, month=None, history=None):
+    """员工本月应发工资（等级基本工资、津贴、工龄、绩效奖金、提成、奖罚与保底）。"""
+    p, pay, err = _person(staff_id, (staff, events, rules, tiers, settings, month, history))
+    if err:
+        return err
+    return _num(pay.gross) if pay else 0.0
+
+
+@udf(*PERSON_ARGS)
+def KEFU_BONUS_DEDUCTION(staff_id, staff, events, rules, tiers, settings, month=None, history=None):
+    """因得分偏低扣减的当月奖金金额（元），如 A2-12：低于25分扣10%。"""
+    p, pay, err = _person(staff_id, (staff, events, rules, tiers, settings, month, history))
+    if err:
+        return err
+    return _num(pay.bonus_cut_amount + pay.bonus_void) if pay else 0.0
+
+
+BOARD_HEADER = ("名次", "工号", "姓名", "组别", "等级", "得分", "评定", "合格", "奖金扣减", "应发合计", "实发合计", "称号",
+                "提示")
+
+
+@udf(*TABLE_ARGS)
+def KEFU_BOARD(staff, events, rules, tiers, settings, month=None, history=None):
+    """本月排行榜：一次计算全体员工，结果自动溢出为表格。"""
+    result, pays, errors = compute(staff, events, rules, tiers, settings, month, history)
+    if errors:
+        return [[_error_text(errors)]]
+    rows: List[list] = [list(BOARD_HEADER)]
+    for p in result.people:
+        pay = pays.get(p.staff.id)
+        rows.append([p.rank if p.rank is not None else "", p.staff.id, p.staff.name, p.staff.group, p.staff.tier,
+                     fmt_points(p.score), p.grade, "是" if p.passed else "否", float(p.bonus_cut),
+                     _num(pay.gross) if pay else 0.0, _num(pay.net) if pay else 0.0, "、".join(p.titles),
+                     "；".join(p.flags)])
+    return rows
+
+
+EXPLAIN_HEADER = ("日期", "规则", "分值", "金额", "类别", "来源", "说明")
+
+
+@udf(*PERSON_ARGS)
+def KEFU_EXPLAIN(staff_id, staff, events, rules, tiers, settings, month=None, history=None):
+    """一个人本月每一分、每一元的来历：事件、规则和政策出处（自动溢出）。"""
+    p, pay, err = _person(staff_id, (staff, events, rules, tiers, settings, month, history))
+    if err:
+        return [[err]]
+    rows: List[list] = [list(EXPLAIN_HEADER)]
+    for ln in p.lines:
+        rows.append([ln.date.isoformat() if ln.date else "", ln.rule, fmt_points(ln.points), _num(ln.amount),
+                     ln.category, ln.source, ln.note])
+    rows.append(["", "合计得分", fmt_points(p.score), "", "", "", ""])
+    if pay is not None:
+        from .payroll import pay_parts
+        names = {"base": "基本工资等", "commission": "提成", "bonus": "奖金", "deductions": "扣款",
+                 "gross": "应发合计", "social_insurance": "社保公积金", "tax": "个税", "net": "实发合计"}
+        for k, v in pay_parts(pay).items():
+            rows.append(["", names[k], "", _num(v), "工资", "", ""])
+    return rows
+
+
+UDFS = (KEFU_SCORE, KEFU_GRADE, KEFU_TIER_SALARY, KEFU_BONUS_DEDUCTION, KEFU_BOARD, KEFU_EXPLAIN)
