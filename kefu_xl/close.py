@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from . import engine, payroll, schema, writers
+from . import engine, payroll, reports, schema, writers
 from .grid import Grid, SheetOut
 from .model import ERROR, HistoryRow, Month, MonthResult, Problem
 from .readers import Book, read_book, read_table
 
 PAY_SHEETS = ("工资表", "工资条", "工资历史")
-OWNED_NAMES = tuple(s.name for s in schema.OWNED_SHEETS) + PAY_SHEETS
+OWNED_NAMES = tuple(s.name for s in schema.OWNED_SHEETS) + PAY_SHEETS + reports.REPORT_SHEETS
 READ_NAMES = tuple(s.name for s in schema.INPUT_SHEETS) + (schema.HISTORY.name, schema.LOG.name, "工资历史")
 
 EXIT_OK = 0
@@ -144,6 +144,10 @@ def plan_close(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt
         return Plan(m, result, pays, tuple(problems), refused=msg)
     digest = digest_inputs(book, m, result.scheme)
     history = tuple(book.history) + engine.history_from_result(result, 1, digest)
+    report_sheets, p = reports.build(result, book, history)
+    problems += p
+    if any(x.is_error for x in p):
+        return Plan(m, result, pays, tuple(problems))
     pay_hist = tuple(h for h in loaded.pay_history if h.month != m) + tuple(r.history() for r in pays)
     stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
     log = tuple(loaded.log_rows) + ((stamp, user, "月结", str(m),
@@ -158,5 +162,5 @@ def plan_close(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt
         payroll.payroll_sheet(pays, m),
         payroll.payslip_sheet(pays, m),
         payroll.pay_history_sheet(pay_hist),
-    )
+    ) + tuple(report_sheets)
     return Plan(m, result, pays, tuple(problems), sheets, digest=digest)
