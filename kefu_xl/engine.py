@@ -40,6 +40,7 @@ COUNTED = ("", "已批准", "生效", "批准", "已生效")
 PENDING = ("待审", "已审核")
 REJECTED = ("驳回", "已驳回")
 PUBLISHING = ("公示中",)
+DISPUTED = ("异议中", "复核中")
 SCORE_REF = "得分"
 TIE_SHARED = "并列"
 TIE_BY_ID = "工号"
@@ -212,6 +213,9 @@ def _select_events(run: _Run):
                 continue
         if not _effective(run, ev):
             run.pending.append(ev)
+            why = "异议处理中" if ev.status in DISPUTED else ("公示期未满" if ev.status in PUBLISHING else ev.status)
+            run.problem(ev.src.at("状态"), "W_PENDING", f"事件未生效（{why}），本次不计入：{ev.staff_id} {ev.rule}",
+                        WARNING)
             continue
         if not _validate_values(run, ev, rule):
             continue
@@ -659,11 +663,41 @@ def _single_ref(run: _Run, person: _Person, ref: str) -> Optional[Decimal]:
 
 
 def _apply_conditions(run: _Run):
+    """Conditions in row order (a later rule may count an earlier one, e.g. E-3 counts E-2).
+
+    With 周期 季/年 the rule is judged at the period's last month, on counts and
+    values summed over the period's closed months plus this one.
+    """
     for rule in run.of_kind("condition"):
+        periodic = rule.window in ("quarter", "year")
+        if periodic and not _rank_period_due(run, rule.window):
+            continue
+        months = _window_months(run.opts.month, rule.window) if periodic else None
         for sid, person in run.people.items():
-            if all(c.test(_ref_value(run, person, c.ref)) for c in rule.params.conds):
-                _reward(run, person, rule, "满足条件：" + "，".join(c.raw_hint and f"{c.ref}{c.op}{c.raw_hint}"
-                                                                   for c in rule.params.conds))
+            def value(ref):
+                v = _ref_value(run, person, ref)
+                if months is None:
+                    return v
+                return (v or ZERO) + sum((_history_ref(run, sid, part, months) for part in ref.split("+")), ZERO)
+            if all(c.test(value(c.ref)) for c in rule.params.conds):
+                what = "，".join(f"{c.ref}{c.op}{c.raw_hint}" for c in rule.params.conds)
+                period = {"quarter": f"{run.opts.month.year}年第{run.opts.month.quarter}季度",
+                          "year": f"{run.opts.month.year}年"}.get(rule.window, "")
+                _reward(run, person, rule, f"{period}满足条件：{what}")
+
+
+def _history_ref(run: _Run, sid: str, ref: str, months: set) -> Decimal:
+    """A condition reference summed over earlier closed months of a window."""
+    rule = run.rules.get(ref)
+    total = ZERO
+    for (hm, hs), h in run.history.items():
+        if hs != sid or hm >= run.opts.month or hm not in months:
+            continue
+        c = h.counters.get(ref)
+        if c is None:
+            continue
+        total += c[1] if rule is not None and rule.kind in ("metric", "band", "exclude", "shared") else c[0]
+    return total
 
 
 def _reward(run: _Run, person: _Person, rule: Compiled, note: str, date: Optional[dt.date] = None,

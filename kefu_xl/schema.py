@@ -79,7 +79,7 @@ EVENTS = SheetSpec("事件", "events", (
     C("points", "分值", NUM, 7, note="规则允许时由 HR 在范围内填写"),
     C("amount", "金额", NUM, 11, note="金额或指标值（如 4.5% 、 销售额）"),
     C("rating", "评价", TEXT, 8, note="优/良/中/差，或处分种类"),
-    C("status", "状态", TEXT, 8, note="空/已批准/生效 计入；待审/已审核/驳回 不计入；公示中 过公示期后计入"),
+    C("status", "状态", TEXT, 8, note="空/已批准/生效 计入；待审/已审核/异议中/驳回 不计入；公示中 过公示期后计入"),
     C("note", "备注", TEXT, 24),
     C("approver", "审核人", TEXT, 9),
     C("approved", "审核日期", DATE, 12),
@@ -202,7 +202,7 @@ BY_NAME: Dict[str, SheetSpec] = {s.name: s for s in ALL_SHEETS}
 
 # Status words of the 状态 columns
 STAFF_STATUSES = ("在职", "离职")
-EVENT_STATUSES = ("", "已批准", "生效", "待审", "已审核", "公示中", "驳回")
+EVENT_STATUSES = ("", "已批准", "生效", "待审", "已审核", "公示中", "异议中", "驳回")
 RATINGS = ("优", "良", "中", "差")
 
 

@@ -141,3 +141,44 @@ def test_C_6_cost_saving_200_to_500_and_fines():
     assert amount(res, "K01", "个人原因投诉") == D("-200.00")
     book, _ = readers.read_book(grids(I, HEAD + "\n2026-11-10 K01 成本节约 - 600"))
     assert "E_OUT_OF_RANGE" in codes(engine.compute_month(book))
+
+
+def _star(sid, m):
+    return f"\n{m}-28 {sid} 满意度 - 99%\n{m}-28 {sid} 及时率 - 100%"
+
+
+def test_E_3_quarterly_service_model_needs_a_star_month_and_an_innovation_case():
+    oct_ = HEAD + _star("K01", "2026-10") + _star("K02", "2026-10")
+    nov = HEAD + "\n2026-11-12 K01 创新案例 - -"
+    dec = HEAD + "\n2026-12-05 K03 创新案例 - -"
+    o, n, d = close_months(I, {"2026-10": oct_, "2026-11": nov, "2026-12": dec})
+    assert points(n, "K01", "服务标兵") == 0                  # November is not a quarter end
+    line = lines(d, "K01", "服务标兵")[0]
+    assert (line.points, line.amount) == (10, D("800.00"))    # star in Oct + case in Nov
+    assert "服务标兵" in person(d, "K01").titles
+    assert lines(d, "K02", "服务标兵") == []                 # star but no innovation case
+    assert lines(d, "K03", "服务标兵") == []                 # case but never a star
+
+
+def test_E_4_yearly_model_two_thank_you_cases_and_a_star_month_no_complaint():
+    months = {f"2026-{m:02d}": HEAD for m in range(1, 13)}
+    months["2026-03"] = HEAD + _star("K01", "2026-03") + _star("K02", "2026-03")
+    months["2026-06"] = HEAD + "\n2026-06-02 K01 客户致谢 - -\n2026-06-02 K02 客户致谢 - -"
+    months["2026-09"] = HEAD + "\n2026-09-02 K01 客户致谢 - -\n2026-09-02 K02 客户致谢 - -\n2026-09-03 K02 服务投诉 - -"
+    res = close_months(I, months)
+    dec = res[-1]
+    assert "服务楷模" in person(dec, "K01").titles
+    assert any("旅游" in f for f in person(dec, "K01").flags)
+    assert "服务楷模" not in person(dec, "K02").titles      # a valid complaint in the year
+    assert all("服务楷模" not in person(r, "K01").titles for r in res[:-1])
+
+
+def test_E_6_only_approved_events_count_and_pending_ones_are_listed():
+    ev = ("日期 工号 规则 分值 金额 状态\n2026-11-03 K01 安全事故 - - 待审\n2026-11-04 K01 安全事故 - - 已审核"
+          "\n2026-11-05 K01 安全事故 - - 驳回\n2026-11-06 K01 安全事故 - - 异议中\n2026-11-07 K01 安全事故 - - 已批准"
+          "\n2026-11-08 K01 安全事故 - - -")
+    res = close(I, ev)
+    assert points(res, "K01", "安全事故") == -4            # only 已批准 and blank count
+    assert sorted(e.row for e in res.pending) == [2, 3, 5]  # 驳回 is dropped, not pending
+    listed = [p for p in res.problems if p.code == "W_PENDING"]
+    assert [p.row for p in listed] == [2, 3, 5] and "异议" in listed[2].message
