@@ -154,6 +154,19 @@ def cmd_payslips(args) -> int:
     return EXIT_INPUT if any(p.is_error for p in problems) else EXIT_OK
 
 
+def cmd_reopen(args) -> int:
+    from . import files, xlsxio
+    month = _month_arg(args.month)
+    try:
+        plan = files.reopen_file(args.workbook, month, args.reason)
+    except xlsxio.WorkbookError as e:
+        return _fail(str(e))
+    if plan.refused:
+        return _fail(plan.refused)
+    print(f"{month} 已重开（原结果已冲销并保留在「历史」）。修正后请重新运行 kefu-xl close --month {month}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="kefu-xl", description="客服奖惩、绩效与工资月结（无需 Excel 的命令行）")
     ap.add_argument("--version", action="version", version=f"kefu-xl {__version__}")
@@ -179,6 +192,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="在标准输出打印 JSON 结果")
     p.add_argument("--dry-run", action="store_true", help="只计算，不写入")
     p.set_defaults(func=cmd_close)
+    p = sub.add_parser("reopen", help="重开已月结的月份（冲销原结果，保留历史）")
+    p.add_argument("workbook")
+    p.add_argument("--month", required=True)
+    p.add_argument("--reason", required=True, help="重开原因（写入操作记录）")
+    p.set_defaults(func=cmd_reopen)
     p = sub.add_parser("payslips", help="为每人生成加密的工资条文件")
     p.add_argument("workbook")
     p.add_argument("--month", required=True)

@@ -15,14 +15,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from . import engine, payroll, reports, schema, writers
+from . import engine, payroll, reports, schema, seal, writers
 from .grid import Grid, SheetOut
 from .model import ERROR, HistoryRow, Month, MonthResult, Problem
 from .readers import Book, read_book, read_table
 
 PAY_SHEETS = ("工资表", "工资条", "工资历史")
 OWNED_NAMES = tuple(s.name for s in schema.OWNED_SHEETS) + PAY_SHEETS + reports.REPORT_SHEETS
-READ_NAMES = tuple(s.name for s in schema.INPUT_SHEETS) + (schema.HISTORY.name, schema.LOG.name, "工资历史")
+READ_NAMES = tuple(s.name for s in schema.INPUT_SHEETS) + (schema.HISTORY.name, schema.LOG.name, "工资历史",
+                                                          schema.SEALS.name)
 
 EXIT_OK = 0
 EXIT_INPUT = 1
@@ -37,6 +38,8 @@ class Loaded:
     problems: Tuple[Problem, ...]
     pay_history: Tuple[payroll.PayHistory, ...] = ()
     log_rows: Tuple[Tuple[Any, ...], ...] = ()
+    seals: Mapping[Month, seal.Seal] = field(default_factory=dict)
+    seal_rows: Tuple[Tuple[Any, ...], ...] = ()
 
 
 def load(grids: Mapping[str, Grid]) -> Loaded:
@@ -49,7 +52,8 @@ def load(grids: Mapping[str, Grid]) -> Loaded:
         problems += p
     log = read_table(grids.get(schema.LOG.name), schema.LOG) if schema.LOG.name in grids else None
     log_rows = tuple(tuple(r.values.get(c.key) for c in schema.LOG.columns) for r in log.rows) if log else ()
-    return Loaded(book, tuple(problems), tuple(pay_hist), log_rows)
+    seals, seal_rows = seal.read_seals(grids.get(schema.SEALS.name))
+    return Loaded(book, tuple(problems), tuple(pay_hist), log_rows, seals, tuple(seal_rows))
 
 
 @dataclass(frozen=True)
@@ -80,12 +84,24 @@ class Plan:
         return writers.close_json(self.result, pays, self.problems)
 
 
-def closed_months(history: Sequence[HistoryRow]) -> Dict[Month, int]:
-    """Month -> latest version number in the history."""
-    out: Dict[Month, int] = {}
+def versions(history: Sequence[HistoryRow]) -> Dict[Month, Tuple[int, bool]]:
+    """Month -> (latest version number, reversed?) in the history."""
+    out: Dict[Month, Tuple[int, bool]] = {}
     for h in history:
-        out[h.month] = max(out.get(h.month, 0), h.version)
+        v, rev = out.get(h.month, (0, False))
+        if h.version > v or (h.version == v and h.state == engine.REVERSED):
+            out[h.month] = (h.version, h.state == engine.REVERSED)
     return out
+
+
+def closed_months(history: Sequence[HistoryRow]) -> Dict[Month, int]:
+    """Months closed now (latest version not reversed) -> version."""
+    return {m: v for m, (v, rev) in versions(history).items() if not rev}
+
+
+def _schemes(history: Sequence[HistoryRow], loaded: "Loaded") -> Dict[Month, str]:
+    from .readers import scheme_setting
+    return {m: scheme_setting(loaded.book.settings) for m in closed_months(history)}
 
 
 def digest_inputs(book: Book, month: Month, scheme: str) -> str:
@@ -111,6 +127,8 @@ def compute(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt.da
     book = loaded.book
     result = engine.compute_month(book, month, as_of=as_of)
     problems: List[Problem] = list(loaded.problems) + list(result.problems)
+    if loaded.seals:
+        problems += seal.check(book, loaded.seals, closed_months(book.history), _schemes(book.history, loaded))
     if not result.people and result.errors:
         return result, (), problems
     policy, p = payroll.policy_for(book.settings, result.month)
@@ -142,25 +160,87 @@ def plan_close(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt
     if m in closed:
         msg = f"{m} 已经月结过（第 {closed[m]} 版），不能重复月结；如需更正请先 kefu-xl reopen --month {m} --reason …"
         return Plan(m, result, pays, tuple(problems), refused=msg)
+    version = versions(book.history).get(m, (0, False))[0] + 1
     digest = digest_inputs(book, m, result.scheme)
-    history = tuple(book.history) + engine.history_from_result(result, 1, digest)
+    new_rows = engine.history_from_result(result, version, digest)
+    if version > 1:
+        new_rows = _with_differences(new_rows, book.history, m)
+    history = tuple(book.history) + new_rows
     report_sheets, p = reports.build(result, book, history)
     problems += p
     if any(x.is_error for x in p):
         return Plan(m, result, pays, tuple(problems))
     pay_hist = tuple(h for h in loaded.pay_history if h.month != m) + tuple(r.history() for r in pays)
     stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
-    log = tuple(loaded.log_rows) + ((stamp, user, "月结", str(m),
-                                     f"方案 {result.scheme}，{len(result.people)} 人，{len(result.problems)} 条提示",
-                                     digest),)
+    what = "重新月结" if version > 1 else "月结"
+    log = tuple(loaded.log_rows) + ((stamp, user, what, str(m),
+                                     f"第 {version} 版，方案 {result.scheme}，{len(result.people)} 人，"
+                                     f"{len(result.problems)} 条提示", digest),)
+    seals = tuple(loaded.seal_rows) + tuple(seal.seal_rows(book, m, result.scheme, version))
     sheets = (
         writers.results_sheet(result),
         writers.details_sheet(result),
         writers.history_sheet(history),
         writers.problems_sheet(problems),
         writers.log_sheet(log),
+        writers.seals_sheet(seals),
         payroll.payroll_sheet(pays, m),
         payroll.payslip_sheet(pays, m),
         payroll.pay_history_sheet(pay_hist),
     ) + tuple(report_sheets)
     return Plan(m, result, pays, tuple(problems), sheets, digest=digest)
+
+
+def _with_differences(rows: Sequence[HistoryRow], history: Sequence[HistoryRow], m: Month) -> Tuple[HistoryRow, ...]:
+    """Re-close rows noting what changed against the version that was reversed."""
+    prev: Dict[str, HistoryRow] = {}
+    for h in history:
+        if h.month == m and h.state != engine.REVERSED and (h.staff_id not in prev or h.version > prev[h.staff_id].version):
+            prev[h.staff_id] = h
+    out = []
+    for r in rows:
+        old = prev.get(r.staff_id)
+        if old is None:
+            note = "重新月结：新增人员"
+        else:
+            parts = []
+            if r.score != old.score:
+                parts.append(f"得分 {old.score}→{r.score}")
+            if r.rank != old.rank:
+                parts.append(f"名次 {old.rank}→{r.rank}")
+            if r.passed != old.passed:
+                parts.append("合格" if r.passed else "不合格")
+            note = f"重新月结（对比第{old.version}版）：" + ("，".join(parts) if parts else "无变化")
+        out.append(HistoryRow(r.month, r.staff_id, r.name, r.group, r.score, r.rank, r.ranked, r.grade, r.passed,
+                              r.excluded, r.counters, r.version, r.digest, r.state, note))
+    return tuple(out)
+
+
+def plan_reopen(loaded: Loaded, month: Month, reason: str, user: str = "", now: Optional[dt.datetime] = None) -> Plan:
+    """Reverse a closed month: the history keeps the old version and a reversal of it."""
+    book = loaded.book
+    closed = closed_months(book.history)
+    empty = MonthResult(month, "", (), ())
+    if not reason.strip():
+        return Plan(month, empty, (), (), refused="重开月份必须写明原因（--reason）")
+    if month not in closed:
+        return Plan(month, empty, (), (), refused=f"{month} 尚未月结（或已重开），无需重开")
+    v = closed[month]
+    later = sorted(m for m in closed if m > month)
+    if later:
+        return Plan(month, empty, (), (), refused=f"{month} 之后的月份（{'、'.join(map(str, later))}）已月结，请从最近的月份开始依次重开")
+    rows = [h for h in book.history if h.month == month and h.version == v and h.state != engine.REVERSED]
+    reversal = tuple(HistoryRow(h.month, h.staff_id, h.name, h.group, h.score, h.rank, h.ranked, h.grade, h.passed,
+                                h.excluded, h.counters, v, h.digest, engine.REVERSED, f"重开：{reason}") for h in rows)
+    stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
+    digest = rows[0].digest if rows else ""
+    log = tuple(loaded.log_rows) + ((stamp, user, "重开", str(month), f"冲销第 {v} 版；原因：{reason}", digest),)
+    sheets = (writers.history_sheet(tuple(book.history) + reversal), writers.log_sheet(log))
+    return Plan(month, empty, (), (), sheets, digest=digest)
+
+
+def log_payslips(loaded: Loaded, month: Month, count: int, out_dir: str, user: str = "",
+                 now: Optional[dt.datetime] = None) -> SheetOut:
+    stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
+    return writers.log_sheet(tuple(loaded.log_rows) + ((stamp, user, "工资条", str(month),
+                                                        f"生成 {count} 份加密工资条到 {out_dir}", ""),))

@@ -144,13 +144,22 @@ class _Run:
         return [p for p in self.people.values() if not p.excluded]
 
 
+REVERSED = "冲销"
+
+
 def latest_history(history: Iterable[HistoryRow]) -> Dict[Tuple[Month, str], HistoryRow]:
-    """The latest version of each (month, staff) row."""
+    """The rows of the latest version of each closed month (a reopened month has none)."""
+    rows = list(history)
+    latest: Dict[Month, Tuple[int, bool]] = {}
+    for h in rows:
+        v, rev = latest.get(h.month, (0, False))
+        if h.version > v or (h.version == v and h.state == REVERSED):
+            latest[h.month] = (h.version, h.state == REVERSED)
     out: Dict[Tuple[Month, str], HistoryRow] = {}
-    for h in history:
-        key = (h.month, h.staff_id)
-        if key not in out or h.version >= out[key].version:
-            out[key] = h
+    for h in rows:
+        v, rev = latest[h.month]
+        if not rev and h.version == v and h.state != REVERSED:
+            out[(h.month, h.staff_id)] = h
     return out
 
 

@@ -53,6 +53,14 @@ def close_file(path, month: Optional[Month] = None, dry_run: bool = False, as_of
     return plan
 
 
+def reopen_file(path, month: Month, reason: str, user: Optional[str] = None) -> closing.Plan:
+    loaded = load_file(path)
+    plan = closing.plan_reopen(loaded, month, reason, user or os_user())
+    if plan.exit_code == closing.EXIT_OK:
+        xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, plan.sheets))
+    return plan
+
+
 def check_file(path, month: Optional[Month] = None, as_of: Optional[dt.date] = None):
     loaded = load_file(path)
     result, pays, problems = closing.compute(loaded, month, as_of)

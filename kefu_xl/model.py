@@ -240,6 +240,8 @@ class HistoryRow:
     counters: Mapping[str, Tuple[Decimal, Decimal]] = field(default_factory=dict, compare=False, hash=False)
     version: int = 1
     digest: str = ""
+    state: str = "有效"  # 有效, or 冲销 (a reversal written by reopen)
+    note: str = ""
     src: Source = field(default=Source("历史"), compare=False)
 
 

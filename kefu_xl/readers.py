@@ -377,7 +377,8 @@ def read_history(grid: Optional[Grid]) -> Tuple[Tuple[HistoryRow, ...], List[Pro
         out.append(HistoryRow(m, sid, c.text("name"), c.text("group"), c.decimal("score") or Decimal(0),
                               int(rank) if rank is not None else None, int(ranked or 0), c.text("grade"),
                               c.text("passed") != "否", c.text("excluded") == "是", counters,
-                              int(version or 1), c.text("digest"), row.src()))
+                              int(version or 1), c.text("digest"), c.text("state") or "有效", c.text("note"),
+                              row.src()))
     return tuple(out), problems
 
 

@@ -175,8 +175,18 @@ HISTORY = SheetSpec("历史", "history", (
     C("excluded", "排除", TEXT, 6),
     C("counters", "计数", TEXT, 40),
     C("version", "版本", INT, 6),
-    C("digest", "摘要", TEXT, 20),
-), owned=True, note="每次月结追加；后续月份的连续类规则读取此表。")
+    C("state", "状态", TEXT, 6, note="有效/冲销"),
+    C("digest", "摘要", TEXT, 18),
+    C("note", "说明", TEXT, 40),
+), owned=True, note="每次月结追加；重开时追加冲销行；后续月份的连续类规则读取此表。")
+
+SEALS = SheetSpec("封存", "seals", (
+    C("month", "月份", TEXT, 9),
+    C("version", "版本", INT, 6),
+    C("kind", "工作表", TEXT, 8),
+    C("part", "段", INT, 5),
+    C("items", "行指纹", TEXT, 80),
+), owned=True, note="每个已月结月份所用输入的逐行指纹，用于发现月结后的修改。请勿编辑。")
 
 PROBLEMS = SheetSpec("问题", "problems", (
     C("severity", "级别", TEXT, 6),
@@ -196,7 +206,7 @@ LOG = SheetSpec("操作记录", "log", (
     C("digest", "摘要", TEXT, 20),
 ), owned=True)
 
-OWNED_SHEETS = (RESULTS, DETAILS, HISTORY, PROBLEMS, LOG)
+OWNED_SHEETS = (RESULTS, DETAILS, HISTORY, PROBLEMS, LOG, SEALS)
 ALL_SHEETS = INPUT_SHEETS + OWNED_SHEETS
 BY_NAME: Dict[str, SheetSpec] = {s.name: s for s in ALL_SHEETS}
 

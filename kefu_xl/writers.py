@@ -55,7 +55,7 @@ def details_sheet(result: MonthResult) -> SheetOut:
 
 def history_rows(rows: Iterable[HistoryRow]) -> List[Tuple]:
     return [(str(h.month), h.staff_id, h.name, h.group, _points(h.score), h.rank, h.ranked, h.grade, _yes(h.passed),
-             _yes(h.excluded), format_counters(h.counters), h.version, h.digest) for h in rows]
+             _yes(h.excluded), format_counters(h.counters), h.version, h.state, h.digest, h.note) for h in rows]
 
 
 def history_sheet(rows: Iterable[HistoryRow]) -> SheetOut:
@@ -63,6 +63,10 @@ def history_sheet(rows: Iterable[HistoryRow]) -> SheetOut:
 
 
 SEVERITY = {"error": "错误", "warning": "提示"}
+
+
+def seals_sheet(rows: Iterable[Sequence[Any]]) -> SheetOut:
+    return sheet_out(schema.SEALS, rows)
 
 
 def problems_sheet(problems: Sequence[Problem]) -> SheetOut:

@@ -1,0 +1,64 @@
+"""Sealed months: edits after a close are reported; reopen and re-close keep every version."""
+from kefu_xl import close as closing
+from kefu_xl.grid import Grid
+from tests.util import grids
+
+EVENTS = "日期 工号 规则 数量\n2026-10-03 K01 态度投诉 2\n2026-10-05 K02 好评表扬 1"
+
+
+def _write_back(g, plan):
+    for s in plan.sheets:
+        g[s.name] = Grid.of(s.name, [list(s.header)] + [list(r) for r in s.rows])
+    return g
+
+
+def _closed_october(events=EVENTS):
+    g = grids("tmall-30", events, month="2026-10")
+    plan = closing.plan_close(closing.load(g))
+    assert plan.exit_code == 0
+    return _write_back(g, plan)
+
+
+def test_edit_to_a_sealed_months_event_is_reported_with_its_row():
+    g = _closed_october()
+    edited = grids("tmall-30", "日期 工号 规则 数量\n2026-10-03 K01 态度投诉 1\n2026-10-05 K02 好评表扬 1", month="2026-11")
+    for name in ("历史", "封存", "工资历史", "操作记录"):
+        edited[name] = g[name]
+    plan = closing.plan_close(closing.load(edited))
+    sealed = [p for p in plan.problems if p.code == "E_SEALED_EDIT"]
+    assert [(p.sheet, p.row) for p in sealed] == [("事件", 2)]
+    assert "2026-10" in sealed[0].message and "被修改" in sealed[0].message
+    assert plan.exit_code == 1
+
+
+def test_unchanged_sealed_month_and_new_month_events_are_fine():
+    g = _closed_october()
+    nxt = grids("tmall-30", EVENTS + "\n2026-11-03 K03 好建议 1", month="2026-11")
+    for name in ("历史", "封存", "工资历史", "操作记录"):
+        nxt[name] = g[name]
+    plan = closing.plan_close(closing.load(nxt))
+    assert plan.exit_code == 0, plan.problems
+    assert not [p for p in plan.problems if "SEALED" in p.code]
+
+
+def test_reopen_then_reclose_keeps_both_versions_and_the_difference():
+    g = _closed_october()
+    loaded = closing.load(g)
+    assert closing.plan_reopen(loaded, closing.Month(2026, 10), "").refused
+    reopen = closing.plan_reopen(loaded, closing.Month(2026, 10), "漏记一次好评")
+    assert reopen.exit_code == 0
+    g = _write_back(g, reopen)
+    g["事件"] = grids("tmall-30", EVENTS + "\n2026-10-20 K01 好评表扬 1", month="2026-10")["事件"]
+    again = closing.plan_close(closing.load(g))
+    assert again.exit_code == 0, again.problems
+    g = _write_back(g, again)
+    hist = closing.load(g).book.history
+    k01 = [(h.version, h.state, h.score) for h in hist if h.staff_id == "K01"]
+    # v1 as closed (30 - 1 + 3 = 32), its reversal, then v2 with the extra praise (+3) = 35
+    assert k01 == [(1, "有效", 32), (1, "冲销", 32), (2, "有效", 35)]
+    v2 = [h for h in hist if h.staff_id == "K01" and h.version == 2][0]
+    assert "得分 32→35" in v2.note
+    log = [r[2] for r in closing.load(g).log_rows]
+    assert log == ["月结", "重开", "重新月结"]
+    # and a third close of October is refused again
+    assert closing.plan_close(closing.load(g)).exit_code == 2
