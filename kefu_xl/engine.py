@@ -132,7 +132,20 @@ class _Run:
     events: List[Event] = field(default_factory=list)
     pending: List[Event] = field(default_factory=list)
     shared_events: List[Event] = field(default_factory=list)
-    component_of: Dict[str, str] = field(default_factory=dict)
+    by_staff: Dict[str, List[HistoryRow]] = field(default_factory=dict)  # earlier closed months, per person
+    by_month: Dict[Month, List[HistoryRow]] = field(default_factory=dict)
+    _prior: Dict[Tuple[str, str, str], object] = field(default_factory=dict)  # memo of per-run lookups
+
+    def index_history(self):
+        for (hm, hs), h in self.history.items():
+            if hm < self.opts.month:
+                self.by_staff.setdefault(hs, []).append(h)
+                self.by_month.setdefault(hm, []).append(h)
+
+    def earlier(self, sid: str, months: Optional[set] = None) -> List[HistoryRow]:
+        """This person's closed months before the current one, within `months` (None: all)."""
+        rows = self.by_staff.get(sid, ())
+        return [h for h in rows if months is None or h.month in months]
 
     def problem(self, src, code, msg, severity=ERROR):
         self.problems.append(Problem.at(src, code, msg, severity))
@@ -179,6 +192,7 @@ def compute_month(book: Book, month: Optional[Month] = None, scheme: Optional[st
         if p_.staff.group:
             by_group[p_.staff.group].append(sid)
     run = _Run(opts, book, rules, people, dict(by_group), latest_history(book.history), problems)
+    run.index_history()
     for stage in STAGES:
         stage(run)
     return _result(run)
@@ -345,15 +359,15 @@ def _entered(r: Range, v: Decimal) -> Decimal:
 
 # ---------------------------------------------------------------- 3. per-event rules
 def _prior_count(run: _Run, sid: str, code: str, window: str) -> Decimal:
-    m = run.opts.month
-    months = _window_months(m, window)
-    total = ZERO
-    for (hm, hs), h in run.history.items():
-        if hs == sid and hm < m and (months is None or hm in months):
+    key = (sid, code, window)
+    if key not in run._prior:
+        total = ZERO
+        for h in run.earlier(sid, _window_months(run.opts.month, window)):
             c = h.counters.get(code)
             if c:
                 total += c[0]
-    return total
+        run._prior[key] = total
+    return run._prior[key]
 
 
 def _window_months(m: Month, window: str) -> Optional[set]:
@@ -699,9 +713,7 @@ def _history_ref(run: _Run, sid: str, ref: str, months: set) -> Decimal:
     """A condition reference summed over earlier closed months of a window."""
     rule = run.rules.get(ref)
     total = ZERO
-    for (hm, hs), h in run.history.items():
-        if hs != sid or hm >= run.opts.month or hm not in months:
-            continue
+    for h in run.earlier(sid, months):
         c = h.counters.get(ref)
         if c is None:
             continue
@@ -762,11 +774,10 @@ def _apply_exclusions(run: _Run):
         months = _window_months(run.opts.month, rule.window if rule.rule.window else "quarter")
         for sid, person in run.people.items():
             total = person.metrics.get(metric, ZERO)
-            for (hm, hs), h in run.history.items():
-                if hs == sid and hm < run.opts.month and (months is None or hm in months):
-                    c = h.counters.get(metric)
-                    if c:
-                        total += c[1]
+            for h in run.earlier(sid, months):
+                c = h.counters.get(metric)
+                if c:
+                    total += c[1]
             if rule.params.conds and all(c.test(total) for c in rule.params.conds):
                 person.excluded = True
                 hint = rule.params.get("提示") or f"考评期内缺岗累计 {_fmt(total)} 天，不参与本期考核排名"
@@ -816,14 +827,13 @@ def _award_for(awards, rank: int) -> Optional[Decimal]:
 
 def _history_values(run: _Run, sid: str, metric: str, months: Optional[set]) -> Decimal:
     total = ZERO
-    for (hm, hs), h in run.history.items():
-        if hs == sid and hm < run.opts.month and (months is None or hm in months):
-            if metric == SCORE_REF:
-                total += h.score
-            else:
-                c = h.counters.get(metric)
-                if c:
-                    total += c[1]
+    for h in run.earlier(sid, months):
+        if metric == SCORE_REF:
+            total += h.score
+        else:
+            c = h.counters.get(metric)
+            if c:
+                total += c[1]
     return total
 
 
@@ -960,15 +970,23 @@ class _MonthFact:
 
 
 def _facts_now(run: _Run, person: _Person, metric: str) -> _MonthFact:
-    ranked = [p for p in run.ranked()]
+    if ("#ranked", "", "") not in run._prior:
+        run._prior[("#ranked", "", "")] = run.ranked()
+    ranked = run._prior[("#ranked", "", "")]
     mrank = None
     mlast = False
     if metric and metric != SCORE_REF:
-        items = [(p.staff.id, p.metrics[metric]) for p in ranked if metric in p.metrics]
-        ranks = rank_values(items, run.opts.ties)
+        key = ("#now", metric, "")
+        if key not in run._prior:
+            run._prior[key] = rank_values([(p.staff.id, p.metrics[metric]) for p in ranked if metric in p.metrics],
+                                          run.opts.ties)
+        ranks = run._prior[key]
         mrank = ranks.get(person.staff.id)
         mlast = bool(ranks) and mrank == max(ranks.values())
-    worst = max((p.rank for p in ranked if p.rank is not None), default=None)
+    key = ("#worst-now", "", "")
+    if key not in run._prior:
+        run._prior[key] = max((p.rank for p in ranked if p.rank is not None), default=None)
+    worst = run._prior[key]
     return _MonthFact(person.rank, len(ranked), person.score, person.passed, person.excluded,
                       person.rank is not None and person.rank == worst, mrank, mlast)
 
@@ -980,14 +998,23 @@ def _facts_then(run: _Run, sid: str, m: Month, metric: str) -> Optional[_MonthFa
     mrank = None
     mlast = False
     if metric and metric != SCORE_REF:
-        items = [(hs, hh.counters[metric][1]) for (hm, hs), hh in run.history.items()
-                 if hm == m and not hh.excluded and metric in hh.counters]
-        ranks = rank_values(items, run.opts.ties)
+        key = ("#then", str(m), metric)
+        if key not in run._prior:
+            run._prior[key] = rank_values([(hh.staff_id, hh.counters[metric][1]) for hh in run.by_month.get(m, ())
+                                           if not hh.excluded and metric in hh.counters], run.opts.ties)
+        ranks = run._prior[key]
         mrank = ranks.get(sid)
         mlast = bool(ranks) and mrank == max(ranks.values())
-    worst = max((hh.rank for (hm, _), hh in run.history.items() if hm == m and hh.rank is not None), default=None)
+    worst = _worst_rank(run, m)
     return _MonthFact(h.rank, h.ranked, h.score, h.passed, h.excluded, h.rank is not None and h.rank == worst,
                       mrank, mlast)
+
+
+def _worst_rank(run: _Run, m: Month) -> Optional[int]:
+    key = ("#worst", str(m), "")
+    if key not in run._prior:
+        run._prior[key] = max((h.rank for h in run.by_month.get(m, ()) if h.rank is not None), default=None)
+    return run._prior[key]
 
 
 def _streak_holds(conds: Sequence[Cond], f: _MonthFact, by_metric: bool) -> bool:
