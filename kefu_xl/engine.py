@@ -132,6 +132,8 @@ class _Run:
     events: List[Event] = field(default_factory=list)
     pending: List[Event] = field(default_factory=list)
     shared_events: List[Event] = field(default_factory=list)
+    simple: Dict[str, Tuple[Decimal, Decimal]] = field(default_factory=dict)  # fixed-value event rules
+    sanctions: Tuple[str, ...] = ()
     by_staff: Dict[str, List[HistoryRow]] = field(default_factory=dict)  # earlier closed months, per person
     by_month: Dict[Month, List[HistoryRow]] = field(default_factory=dict)
     _prior: Dict[Tuple[str, str, str], object] = field(default_factory=dict)  # memo of per-run lookups
@@ -193,6 +195,8 @@ def compute_month(book: Book, month: Optional[Month] = None, scheme: Optional[st
             by_group[p_.staff.group].append(sid)
     run = _Run(opts, book, rules, people, dict(by_group), latest_history(book.history), problems)
     run.index_history()
+    run.simple = {c.code: v for c in rules.values() if (v := _simple_values(c)) is not None}
+    run.sanctions = _sanction_words(run)
     for stage in STAGES:
         stage(run)
     return _result(run)
@@ -272,10 +276,31 @@ def _effective(run: _Run, ev: Event) -> bool:
     return False
 
 
+def _simple_values(rule: Compiled) -> Optional[Tuple[Decimal, Decimal]]:
+    """(points, signed amount) per occurrence of a plain fixed-value event rule, else None."""
+    if rule.kind != "event" or rule.scope != "self":
+        return None
+    out = []
+    for spec, sign in ((rule.points, 1), (rule.amount, rule.money_sign)):
+        if spec is None:
+            out.append(ZERO)
+            continue
+        if spec.is_ladder:
+            return None
+        st = spec.steps[0]
+        if st.words or st.group or not isinstance(st.value, Decimal):
+            return None
+        out.append(-abs(st.value) if sign < 0 else st.value)
+    return out[0], out[1]
+
+
 def _validate_values(run: _Run, ev: Event, rule: Compiled) -> bool:
     ok = True
     if rule.kind == "event":
-        allowed = _sanction_words(run)
+        if ev.points is None and ev.amount is None and not ev.rating and rule.code in run.simple \
+                and ev.qty == 1:
+            return True
+        allowed = run.sanctions
         if ev.rating and allowed and ev.rating not in allowed:
             run.problem(ev.src.at("评价"), "E_BAD_SANCTION",
                         f"处分种类「{ev.rating}」不在允许的范围内（{'、'.join(allowed)}）")
@@ -398,7 +423,32 @@ def _apply_event_rules(run: _Run):
             person.count(rule.code, ev.qty, ev.qty)
 
 
+_M0 = money(ZERO)
+
+
+def _apply_simple(person: _Person, ev: Event, rule: Compiled, pts: Decimal, amt: Decimal):
+    """The common case: a fixed value per occurrence, no ladder, no words, no group."""
+    q = ev.qty
+    if q != 1:
+        pts, amt = pts * q, amt * q
+    n = int(q) if q == q.to_integral_value() else 1
+    if pts < 0:
+        person.deductions += n
+    elif pts > 0:
+        person.additions += n
+    note = f"×{_fmt(q)}" if q != 1 else ""
+    if ev.note:
+        note = f"{note}；{ev.note}" if note else ev.note
+    cat = rule.category if amt else (CAT_POINTS if pts else CAT_INFO)
+    person.lines.append(Line(person.staff.id, rule.code, pts, money(amt) if amt else _M0, cat, ev.date, note,
+                             rule.rule.source, ev.row))
+    person.count(rule.code, q, ev.amount)
+
+
 def _apply_occurrences(run: _Run, person: _Person, ev: Event, rule: Compiled):
+    simple = run.simple.get(rule.code)
+    if simple is not None and ev.points is None and not ev.rating and (ev.amount is None or rule.amount is None):
+        return _apply_simple(person, ev, rule, *simple)
     so_far = person.counters.get(rule.code, [ZERO, ZERO])[0]
     prior = _prior_count(run, person.staff.id, rule.code, rule.window) + so_far
     n = int(ev.qty) if ev.qty == ev.qty.to_integral_value() else 1

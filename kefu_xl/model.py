@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 from decimal import Decimal, ROUND_HALF_UP
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, Mapping, NamedTuple, Optional, Tuple
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0")
@@ -163,8 +163,9 @@ class Staff:
         return True
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
+    """One row of the 事件 sheet (a NamedTuple: immutable and cheap, there are many)."""
+
     row: int  # sheet row, used as a stable id of the event
     date: _dt.date
     staff_id: str
@@ -179,7 +180,7 @@ class Event:
     approved: Optional[_dt.date] = None
     published: Optional[_dt.date] = None
     issuer: str = ""  # 发放人 (小红花)
-    src: Source = field(default=Source("事件"), compare=False)
+    src: Source = Source("事件")
 
 
 @dataclass(frozen=True)
@@ -257,9 +258,8 @@ CAT_COMMISSION = "提成"
 CAT_INFO = "记录"  # warnings, flags, titles: no points, no money
 
 
-@dataclass(frozen=True)
-class Line:
-    """One explained item behind a person's score or pay."""
+class Line(NamedTuple):
+    """One explained item behind a person's score or pay (a NamedTuple: cheap, there are many)."""
 
     staff_id: str
     rule: str

@@ -51,10 +51,32 @@ class Table:
     problems: Tuple[Problem, ...]
 
 
-def read_table(grid: Optional[Grid], spec: SheetSpec) -> Table:
-    """Locate the header row, map columns, yield the non-empty data rows."""
+@dataclass(frozen=True)
+class Located:
+    """Where a table's header is and which column holds which key."""
+
+    spec: SheetSpec
+    found: Optional[Dict[str, int]]  # key -> index in the grid row (None: no header)
+    written: Dict[int, str]
+    index: int  # index of the header row in grid.rows
+    header_row: int  # sheet row number of the header
+    cols: Dict[str, int]  # key -> 1-based sheet column
+    problems: Tuple[Problem, ...]
+
+    def row(self, raw, rownum: int) -> "Row":
+        found = self.found or {}
+        vals = {k: (raw[i] if i < len(raw) else None) for k, i in found.items()}
+        known = set(found.values())
+        extra = {name: raw[i] for i, name in self.written.items()
+                 if i not in known and i < len(raw) and not values.is_blank(raw[i])}
+        headers = {k: self.written[i] for k, i in found.items()}
+        return Row(self.spec.name, rownum, vals, self.cols, headers, extra)
+
+
+def locate_header(grid: Optional[Grid], spec: SheetSpec) -> Located:
     if grid is None:
-        return Table(spec, (), 0, (Problem("E_SHEET_MISSING", f"缺少工作表「{spec.name}」", spec.name),))
+        return Located(spec, None, {}, 0, 0, {},
+                       (Problem("E_SHEET_MISSING", f"缺少工作表「{spec.name}」", spec.name),))
     problems: List[Problem] = []
     required = [c.key for c in spec.columns if c.required]
     best = None
@@ -66,8 +88,9 @@ def read_table(grid: Optional[Grid], spec: SheetSpec) -> Table:
         if score == len(required) and found:
             break
     if best is None:
-        return Table(spec, (), 0, (Problem("E_HEADER_MISSING", f"工作表「{spec.name}」找不到表头（第一行应为列名，如 "
-                                            f"{'、'.join(spec.headers[:4])}）", spec.name, 1),))
+        return Located(spec, None, {}, 0, 0, {}, (Problem(
+            "E_HEADER_MISSING", f"工作表「{spec.name}」找不到表头（第一行应为列名，如 {'、'.join(spec.headers[:4])}）",
+            spec.name, 1),))
     _, found, written, hdr_idx = best
     header_row = grid.first_row + hdr_idx
     for k in required:
@@ -77,21 +100,24 @@ def read_table(grid: Optional[Grid], spec: SheetSpec) -> Table:
                                     spec.name, header_row, col.header))
     headers = {k: written[i] for k, i in found.items()}
     cols = {k: grid.first_col + i for k, i in found.items()}
-    known = set(found.values())
-    extra_cols = {i: written[i] for i in written if i not in known}
-    merged_rows = _merged_data_cells(grid, header_row)
-    rows: List[Row] = []
-    for offset, raw in enumerate(grid.rows[hdr_idx + 1:], start=hdr_idx + 1):
-        if all(values.is_blank(v) for v in raw):
-            continue
-        rownum = grid.first_row + offset
-        vals = {k: (raw[i] if i < len(raw) else None) for k, i in found.items()}
-        extra = {name: raw[i] for i, name in extra_cols.items() if i < len(raw) and not values.is_blank(raw[i])}
-        rows.append(Row(spec.name, rownum, vals, cols, headers, extra))
-    for (r, c) in merged_rows:
+    for (r, c) in _merged_data_cells(grid, header_row):
         problems.append(Problem("E_MERGED", "数据区不能有合并单元格，请取消合并并在每个单元格填写", spec.name, r,
                                 _header_at(headers, cols, c), col=c))
-    return Table(spec, tuple(rows), header_row, tuple(problems))
+    return Located(spec, found, written, hdr_idx, header_row, cols, tuple(problems))
+
+
+def read_table(grid: Optional[Grid], spec: SheetSpec) -> Table:
+    """Locate the header row, map columns, yield the non-empty data rows."""
+    loc = locate_header(grid, spec)
+    if loc.found is None:
+        return Table(spec, (), 0, loc.problems)
+    rows: List[Row] = []
+    for offset in range(loc.index + 1, len(grid.rows)):
+        raw = grid.rows[offset]
+        if all(values.is_blank(v) for v in raw):
+            continue
+        rows.append(loc.row(raw, grid.first_row + offset))
+    return Table(spec, tuple(rows), loc.header_row, loc.problems)
 
 
 def _header_at(headers, cols, c) -> str:
@@ -205,39 +231,139 @@ def read_staff(grid: Optional[Grid]) -> Tuple[Tuple[Staff, ...], List[Problem]]:
 
 
 # ---------------------------------------------------------------- events
+_FAST_STATUS = frozenset(schema.EVENT_STATUSES)
+_DEC_CACHE: Dict[Any, Decimal] = {}
+
+
+def _fast_decimal(v) -> Optional[Decimal]:
+    """Plain numbers (the common case) without the general parser; None for anything else."""
+    t = type(v)
+    if t is float or t is int:
+        d = _DEC_CACHE.get(v)
+        if d is None:
+            d = Decimal(v) if t is int else Decimal(repr(v))
+            if len(_DEC_CACHE) < 100_000:
+                _DEC_CACHE[v] = d
+        return d
+    return None
+
+
+def _event_fast(raw, idx, rownum, year, src_sheet) -> Optional[Event]:
+    """Parse one event row when every cell is of the plain expected type; else None."""
+    def cell(key):
+        i = idx.get(key)
+        return raw[i] if i is not None and i < len(raw) else None
+
+    d = cell("date")
+    if type(d) is dt.datetime:
+        d = d.date()
+    elif type(d) is not dt.date:
+        return None
+    sid, rule = cell("id"), cell("rule")
+    if type(sid) is not str or type(rule) is not str or "#" in sid or "#" in rule:
+        return None
+    sid, rule = values.code(sid), values.code(rule)
+    if not sid or not rule:
+        return None
+    q = cell("qty")
+    if q is None or q == "":
+        qty = Decimal(1)
+    else:
+        qty = _fast_decimal(q)
+        if qty is None or qty <= 0:
+            return None
+    vals = []
+    for key in ("points", "amount"):
+        v = cell(key)
+        if v is None or v == "":
+            vals.append(None)
+        else:
+            x = _fast_decimal(v)
+            if x is None:
+                return None
+            vals.append(x)
+    texts = []
+    for key in ("rating", "status", "note", "approver", "issuer"):
+        v = cell(key)
+        if v is None:
+            texts.append("")
+        elif type(v) is str and "#" not in v:
+            texts.append(values.norm_text(v))
+        else:
+            return None
+    rating, status, note, approver, issuer = texts
+    if status not in _FAST_STATUS or (rating and any(w in rating for w in PHYSICAL_WORDS)) or \
+            (note and any(w in note for w in PHYSICAL_WORDS)):
+        return None
+    dates = []
+    for key in ("approved", "published"):
+        v = cell(key)
+        if v is None or v == "":
+            dates.append(None)
+        elif type(v) is dt.datetime:
+            dates.append(v.date())
+        elif type(v) is dt.date:
+            dates.append(v)
+        else:
+            return None
+    return Event(rownum, d, sid, rule, qty, vals[0], vals[1], rating, status, note, approver, dates[0], dates[1],
+                 issuer, Source(src_sheet, rownum))
+
+
 def read_events(grid: Optional[Grid], year: Optional[int] = None) -> Tuple[Tuple[Event, ...], List[Problem]]:
-    """All rows of the 事件 sheet; which month they belong to is decided later."""
-    t = read_table(grid, schema.EVENTS)
-    problems = list(t.problems)
+    """All rows of the 事件 sheet; which month they belong to is decided later.
+
+    Rows whose cells all have the plain expected types take a fast path; any
+    other row goes through the careful parser that explains every problem.
+    """
+    loc = locate_header(grid, schema.EVENTS)
+    problems = list(loc.problems)
+    if loc.found is None:
+        return (), problems
     out: List[Event] = []
-    for row in t.rows:
-        c = _Collector(row, problems)
-        d = c.date("date", required=True, year=year)
-        sid = c.code("id", required=True)
-        rule = c.code("rule", required=True)
-        qty = c.decimal("qty")
-        if qty is None and c.ok:
-            qty = Decimal(1)
-        elif qty is not None and qty <= 0:
-            c._fail("qty", "E_BAD_QTY", "数量必须大于 0")
-        points = c.decimal("points")
-        amount = c.decimal("amount")
-        rating = c.text("rating")
-        for w in PHYSICAL_WORDS:
-            if w in rating or w in c.text("note"):
-                c._fail("rating" if w in rating else "note", "E_PHYSICAL",
-                        f"「{w}」属于体罚，不能作为处分记录（DOMAIN §9）")
-                break
-        status = c.text("status")
-        if status not in schema.EVENT_STATUSES:
-            c._fail("status", "E_BAD_STATUS", f"状态「{status}」应为 {'/'.join(s for s in schema.EVENT_STATUSES if s)} 或留空")
-        approved = c.date("approved", year=year)
-        published = c.date("published", year=year)
-        if not c.ok:
+    idx = loc.found
+    for offset in range(loc.index + 1, len(grid.rows)):
+        raw = grid.rows[offset]
+        rownum = grid.first_row + offset
+        ev = _event_fast(raw, idx, rownum, year, grid.sheet)
+        if ev is not None:
+            out.append(ev)
             continue
-        out.append(Event(row.row, d, sid, rule, qty, points, amount, rating, status, c.text("note"),
-                         c.text("approver"), approved, published, c.text("issuer"), row.src()))
+        if all(values.is_blank(v) for v in raw):
+            continue
+        ev = _event_careful(loc.row(raw, rownum), year, problems)
+        if ev is not None:
+            out.append(ev)
     return tuple(out), problems
+
+
+def _event_careful(row: "Row", year, problems: List[Problem]) -> Optional[Event]:
+    c = _Collector(row, problems)
+    d = c.date("date", required=True, year=year)
+    sid = c.code("id", required=True)
+    rule = c.code("rule", required=True)
+    qty = c.decimal("qty")
+    if qty is None and c.ok:
+        qty = Decimal(1)
+    elif qty is not None and qty <= 0:
+        c._fail("qty", "E_BAD_QTY", "数量必须大于 0")
+    points = c.decimal("points")
+    amount = c.decimal("amount")
+    rating = c.text("rating")
+    for w in PHYSICAL_WORDS:
+        if w in rating or w in c.text("note"):
+            c._fail("rating" if w in rating else "note", "E_PHYSICAL",
+                    f"「{w}」属于体罚，不能作为处分记录（DOMAIN §9）")
+            break
+    status = c.text("status")
+    if status not in schema.EVENT_STATUSES:
+        c._fail("status", "E_BAD_STATUS", f"状态「{status}」应为 {'/'.join(s for s in schema.EVENT_STATUSES if s)} 或留空")
+    approved = c.date("approved", year=year)
+    published = c.date("published", year=year)
+    if not c.ok:
+        return None
+    return Event(row.row, d, sid, rule, qty, points, amount, rating, status, c.text("note"),
+                 c.text("approver"), approved, published, c.text("issuer"), row.src())
 
 
 # ---------------------------------------------------------------- rules

@@ -220,12 +220,26 @@ RATINGS = ("优", "良", "中", "差")
 _WS = re.compile(r"\s+")
 
 
+_NORM_CACHE: Dict[str, str] = {}
+
+
 def norm_text(value) -> str:
-    """NFKC (full-width to half-width), strip, fold inner white space."""
+    """NFKC (full-width to half-width), strip, fold inner white space.
+
+    Memoised per distinct string: sheets repeat the same ids, codes and
+    statuses thousands of times.
+    """
     if value is None:
         return ""
-    s = unicodedata.normalize("NFKC", str(value))
-    return _WS.sub(" ", s).strip()
+    if not isinstance(value, str):
+        value = str(value)
+    out = _NORM_CACHE.get(value)
+    if out is None:
+        out = _WS.sub(" ", unicodedata.normalize("NFKC", value)).strip()
+        if len(_NORM_CACHE) > 200_000:
+            _NORM_CACHE.clear()
+        _NORM_CACHE[value] = out
+    return out
 
 
 def header_key(text) -> str:

@@ -21,14 +21,16 @@ _MAX_SERIAL = 2958465  # 9999-12-31
 
 
 def is_blank(v) -> bool:
-    return v is None or (isinstance(v, str) and norm_text(v) == "")
+    return v is None or (type(v) is str and (v == "" or norm_text(v) == ""))
+
+
+_ERROR_TEXTS = frozenset(("#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"))
 
 
 def check_error(v) -> None:
     if isinstance(v, CellError):
         raise ValueError(f"单元格是错误值 {v.code}，请修正公式或改为数值")
-    if isinstance(v, str) and norm_text(v).upper() in (
-            "#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"):
+    if isinstance(v, str) and "#" in v and norm_text(v).upper() in _ERROR_TEXTS:
         raise ValueError(f"单元格是错误值 {norm_text(v).upper()}，请修正公式或改为数值")
 
 
@@ -36,6 +38,10 @@ def text(v) -> str:
     """Cell as clean text (NFKC, trimmed); numbers without a trailing .0."""
     if v is None:
         return ""
+    if type(v) is str:
+        if "#" in v:
+            check_error(v)
+        return norm_text(v)
     check_error(v)
     if isinstance(v, bool):
         return "是" if v else "否"
@@ -48,7 +54,8 @@ def text(v) -> str:
 
 def code(v) -> str:
     """A code or id: text with all white space removed."""
-    return text(v).replace(" ", "")
+    t = text(v)
+    return t.replace(" ", "") if " " in t else t
 
 
 _NUM_CLEAN = re.compile(r"[,，\s¥￥元分]")
