@@ -34,10 +34,20 @@ class Row:
     headers: Mapping[str, str]  # key -> header as written
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    def header(self, key: str) -> str:
+        """The column's header as written, else its Chinese name."""
+        if key in self.headers:
+            return self.headers[key]
+        spec = schema.BY_NAME.get(self.sheet)
+        try:
+            return spec.column(key).header if spec else key
+        except KeyError:
+            return key
+
     def src(self, key: str = "") -> Source:
         if not key:
             return Source(self.sheet, self.row)
-        return Source(self.sheet, self.row, self.headers.get(key, key), self.cols.get(key, 0))
+        return Source(self.sheet, self.row, self.header(key), self.cols.get(key, 0))
 
     def get(self, key, default=None):
         return self.values.get(key, default)
@@ -144,6 +154,15 @@ class _Collector:
         if severity == ERROR:
             self.ok = False
 
+    def _error_value(self, key: str) -> bool:
+        """An Excel error value (#N/A, #REF! …) in the cell: reported as such."""
+        try:
+            values.check_error(self.row.get(key))
+            return False
+        except ValueError as e:
+            self._fail(key, "E_CELL_ERROR", f"「{self.row.header(key)}」{e}")
+            return True
+
     def text(self, key: str, required: bool = False, what: str = "") -> str:
         try:
             s = values.text(self.row.get(key))
@@ -151,31 +170,37 @@ class _Collector:
             self._fail(key, "E_CELL_ERROR", str(e))
             return ""
         if required and not s:
-            self._fail(key, "E_REQUIRED", f"「{self.row.headers.get(key, what or key)}」不能为空")
+            self._fail(key, "E_REQUIRED", f"「{self.row.header(key)}」不能为空")
         return s
 
     def code(self, key: str, required: bool = False) -> str:
         return self.text(key, required).replace(" ", "")
 
     def decimal(self, key: str, what: str = "") -> Optional[Decimal]:
+        if self._error_value(key):
+            return None
         try:
             return values.decimal(self.row.get(key))
         except ValueError as e:
-            self._fail(key, "E_NOT_NUMBER", f"「{self.row.headers.get(key, what or key)}」{e}")
+            self._fail(key, "E_NOT_NUMBER", f"「{self.row.header(key)}」{e}")
             return None
 
     def rate(self, key: str) -> Optional[Decimal]:
+        if self._error_value(key):
+            return None
         try:
             return values.rate(self.row.get(key))
         except ValueError as e:
-            self._fail(key, "E_NOT_NUMBER", f"「{self.row.headers.get(key, key)}」{e}")
+            self._fail(key, "E_NOT_NUMBER", f"「{self.row.header(key)}」{e}")
             return None
 
     def date(self, key: str, required: bool = False, year: Optional[int] = None) -> Optional[dt.date]:
         v = self.row.get(key)
+        if self._error_value(key):
+            return None
         if values.is_blank(v):
             if required:
-                self._fail(key, "E_REQUIRED", f"「{self.row.headers.get(key, key)}」不能为空")
+                self._fail(key, "E_REQUIRED", f"「{self.row.header(key)}」不能为空")
             return None
         try:
             return values.date(v, year=year)

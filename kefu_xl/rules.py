@@ -271,7 +271,10 @@ def parse_params(text) -> Params:
         m = _COND.match(item)
         if m:
             ref, op, raw = m.group(1).strip(), _OP_NORM.get(m.group(2), m.group(2)), m.group(3).strip()
-            conds.append(Cond(ref, op, _cond_value(raw), raw))
+            value = _cond_value(raw)
+            if op not in ("=", "!=") and not isinstance(value, Decimal):
+                raise ValueError(f"条件「{item}」中「{raw}」不是数字")
+            conds.append(Cond(ref, op, value, raw))
             continue
         if re.fullmatch(r"[\w\u4e00-\u9fff]+", item):
             words.append(item)
@@ -414,9 +417,47 @@ def compile_rule(r: Rule) -> Compiled:
         raise ValueError("连续类规则需要参数 月数=N")
     if kind in ("component",) and points is None:
         raise ValueError("维度需要在分值中写基础分（例如 20）")
+    _check_contradictions(kind, bands, params)
     if r.cap is not None and r.floor is not None and r.cap < r.floor:
         raise ValueError(f"上限 {_fmt(r.cap)} 小于下限 {_fmt(r.floor)}")
     return Compiled(r, kind, points, amount, params, window, scope, category, bands)
+
+
+def _check_contradictions(kind: str, bands: Sequence[Band], params: Params) -> None:
+    """Parameters that can never all hold, or bands that can never be reached."""
+    if kind in ("band", "grade", "bonus_cut"):
+        for i, a in enumerate(bands):
+            for b in bands[i + 1:]:
+                if _covers(a, b):
+                    raise ValueError(f"分档矛盾：「{b.op}{_fmt(b.bound)}」永远用不到，"
+                                     f"因为前面的「{a.op}{_fmt(a.bound)}」已包含它（分档按顺序取第一个符合的）")
+    if kind == "rating":
+        labels = [k for k, _ in params.pairs]
+        dup = {x for x in labels if labels.count(x) > 1}
+        if dup:
+            raise ValueError(f"评级「{'、'.join(sorted(dup))}」重复")
+    lo: Dict[str, Decimal] = {}
+    hi: Dict[str, Decimal] = {}
+    for c in params.conds:
+        if not isinstance(c.value, Decimal):
+            continue
+        if c.op in (">", ">=", "="):
+            lo[c.ref] = max(lo.get(c.ref, c.value), c.value)
+        if c.op in ("<", "<=", "="):
+            hi[c.ref] = min(hi.get(c.ref, c.value), c.value)
+        if c.ref in lo and c.ref in hi and lo[c.ref] > hi[c.ref]:
+            raise ValueError(f"条件矛盾：「{c.ref}」不可能同时满足这些条件")
+
+
+def _covers(a: Band, b: Band) -> bool:
+    """Every value matching band b also matches the earlier band a."""
+    if a.op in ("<", "<=") and b.op in ("<", "<="):
+        return b.bound < a.bound or (b.bound == a.bound and (a.op == "<=" or b.op == "<"))
+    if a.op in (">", ">=") and b.op in (">", ">="):
+        return b.bound > a.bound or (b.bound == a.bound and (a.op == ">=" or b.op == ">"))
+    if b.op == "=":
+        return a.match(b.bound)
+    return False
 
 
 def _spec(r: Rule, column: str, text) -> Optional[Spec]:
