@@ -1,0 +1,64 @@
+"""Issue 5 property: random workbooks never make check or close raise, and a
+workbook that check accepts always closes."""
+import datetime as dt
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from kefu_xl import close as closing
+from kefu_xl.grid import CellError, Grid
+from tests.bad_inputs import base
+
+SCHEMES = ("tmall-30", "tmall-1", "aftersales-130", "classic-100", "incentive")
+CODES = ("态度投诉", "业绩", "建议采纳", "客户投诉", "配合度", "退款率", "主管扣分", "满意度", "服务投诉", "公共销售",
+         "售后放任", "乱码", "", None)
+cell = st.one_of(
+    st.none(), st.integers(-5, 100000), st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.text(max_size=6), st.sampled_from(["#N/A", "#REF!", "全体", "K01", "K02", "优", "良", "差", "公示中", "待审",
+                                          "2026/11/3", "11月5日", "１０", " 5% ", "-", "=1+1", "@x", "下蹲"]),
+    st.dates(dt.date(2025, 1, 1), dt.date(2027, 12, 31)).map(lambda d: dt.datetime(d.year, d.month, d.day)),
+    st.just(CellError("#VALUE!")),
+)
+event = st.fixed_dictionaries({
+    "日期": st.one_of(st.dates(dt.date(2026, 11, 1), dt.date(2026, 11, 30)).map(
+        lambda d: dt.datetime(d.year, d.month, d.day)), cell),
+    "工号": st.one_of(st.sampled_from(["K01", "K02", "K03", "全体"]), cell),
+    "规则": st.one_of(st.sampled_from(CODES), cell),
+    "数量": st.one_of(st.none(), st.integers(1, 4), cell),
+    "分值": st.one_of(st.none(), st.integers(-25, 25), cell),
+    "金额": st.one_of(st.none(), st.integers(0, 200000), st.sampled_from([0.03, "4.5%", 12.5]), cell),
+    "评价": st.one_of(st.none(), st.sampled_from(["优", "良", "中", "差", "警告", "记过"]), cell),
+    "状态": st.one_of(st.none(), st.sampled_from(["已批准", "待审", "驳回"]), cell),
+})
+
+
+def _grids(scheme, events, staff_edits):
+    book = base(scheme)
+    header = book["事件"][0]
+    for e in events:
+        row = [None] * len(header)
+        for k, v in e.items():
+            row[header.index(k)] = v
+        book["事件"].append(row)
+    for (r, c, v) in staff_edits:
+        book["员工"][1 + r % 3][c % len(book["员工"][0])] = v
+    return {name: Grid.of(name, rows) for name, rows in book.items()}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scheme=st.sampled_from(SCHEMES), events=st.lists(event, max_size=12),
+       staff_edits=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 8), cell), max_size=2))
+def test_check_and_close_never_raise_and_accepted_books_close(scheme, events, staff_edits):
+    loaded = closing.load(_grids(scheme, events, staff_edits))
+    result, pays, problems = closing.compute(loaded)        # what `check` runs
+    plan = closing.plan_close(loaded)                        # what `close` runs
+    errors = [p for p in problems if p.is_error]
+    for p in problems:
+        assert p.message and p.code
+    if not errors:
+        assert plan.exit_code == 0, plan.problems
+        assert plan.sheets
+        assert len(plan.pays) == len(plan.result.people)
+        for person in plan.result.people:
+            assert sum(ln.points for ln in person.lines) == person.score
+    else:
+        assert plan.exit_code == 1 and plan.sheets == ()
