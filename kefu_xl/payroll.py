@@ -107,13 +107,13 @@ from __future__ import annotations
 import datetime as _dt
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation, ROUND_DOWN
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .grid import Grid, SheetOut
-from .model import (CAT_COMMISSION, CAT_FINE, CAT_LOSS, CAT_REWARD, ERROR, FEN, LEFT, WARNING, ZERO, Line, Month,
-                    PersonResult, Problem, Setting, Source, Staff, Tier, fmt_money, money)
+from .model import (CAT_COMMISSION, CAT_FINE, CAT_LOSS, CAT_REWARD, ERROR, FEN, WARNING, ZERO, Month, PersonResult,
+                    Problem, Setting, Source, Staff, Tier, fmt_money, money)
 
 SETTINGS_SHEET = "参数"
 VALUE_COLUMN = "值"
