@@ -147,9 +147,11 @@ def cmd_payslips(args) -> int:
     if plan.errors:
         print(format_problems(plan.problems))
         return EXIT_INPUT
-    written, problems = payslips.write_payslips(plan.pays, plan.result.month, args.out)
+    problems: List[Problem] = []
+    written = payslips.write_payslips(plan.pays, plan.result.month, args.out, problems=problems)
     for p in problems:
         print(p.message, file=sys.stderr)
+    files.log_action(args.workbook, "工资条", plan.result.month, f"生成 {len(written)} 份加密工资条到 {args.out}")
     print(f"已生成 {len(written)} 份加密工资条：{Path(args.out).resolve()}")
     return EXIT_INPUT if any(p.is_error for p in problems) else EXIT_OK
 

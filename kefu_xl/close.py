@@ -81,7 +81,8 @@ class Plan:
 
     def as_json(self) -> dict:
         pays = {r.staff.id: payroll.pay_json(r) for r in self.pays}
-        return writers.close_json(self.result, pays, self.problems)
+        pay_flags = {r.staff.id: r.flags for r in self.pays}
+        return writers.close_json(self.result, pays, self.problems, pay_flags)
 
 
 def versions(history: Sequence[HistoryRow]) -> Dict[Month, Tuple[int, bool]]:
@@ -239,8 +240,3 @@ def plan_reopen(loaded: Loaded, month: Month, reason: str, user: str = "", now: 
     return Plan(month, empty, (), (), sheets, digest=digest)
 
 
-def log_payslips(loaded: Loaded, month: Month, count: int, out_dir: str, user: str = "",
-                 now: Optional[dt.datetime] = None) -> SheetOut:
-    stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
-    return writers.log_sheet(tuple(loaded.log_rows) + ((stamp, user, "工资条", str(month),
-                                                        f"生成 {count} 份加密工资条到 {out_dir}", ""),))

@@ -61,6 +61,15 @@ def reopen_file(path, month: Month, reason: str, user: Optional[str] = None) -> 
     return plan
 
 
+def log_action(path, action: str, month: Month, detail: str, user: Optional[str] = None) -> None:
+    """Append one line to the 操作记录 sheet (e.g. a payslip run)."""
+    loaded = load_file(path)
+    stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+    sheet = closing.writers.log_sheet(tuple(loaded.log_rows) + ((stamp, user or os_user(), action, str(month),
+                                                                  detail, ""),))
+    xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, [sheet]))
+
+
 def check_file(path, month: Optional[Month] = None, as_of: Optional[dt.date] = None):
     loaded = load_file(path)
     result, pays, problems = closing.compute(loaded, month, as_of)

@@ -217,9 +217,31 @@ def setting_rows(scheme: str = DEFAULT_SCHEME, month: str = "2026-11") -> List[D
         {"key": "公示天数", "value": 3, "note": "公示中的事件在公示满N个工作日后计入（E-6）"},
         {"key": "异议天数", "value": 1, "note": "公示后可提出复核的天数（B-5）"},
     ]
-    try:
-        from . import payroll  # payroll settings and their defaults, when the payroll module is present
-        rows += payroll.default_setting_rows()
-    except (ImportError, AttributeError):
-        pass
+    rows += PAY_SETTING_ROWS
     return rows
+
+
+_PAY_NOTES = {
+    "最低工资": "当地月最低工资（浙江一档 2024-01 起 2490；上海 2025-07 起 2740；北京 2025-09 起 2540）",
+    "社保基数下限": "示例数值，请按当地当年标准填写", "社保基数上限": "示例数值，请按当地当年标准填写",
+    "公积金基数下限": "示例数值", "公积金基数上限": "示例数值",
+    "扣款工资口径": "《工资支付暂行规定》第十六条的“当月工资”：应发 或 扣社保后",
+    "扣款封顶": "是=赔偿/罚款超过限额的部分不扣（赔偿结转下月）；否=只提示",
+    "保底工资": "年度核算月保底：第1年;第2年;第3年及以后（D-3）",
+    "保底结算": "年度=12月或离职当月按全年核算；月度=每月补足；无",
+    "超分奖金比例": "0=按规则表「超分奖金」计算（A2-7）",
+}
+
+
+def _pay_setting_rows() -> List[Dict]:
+    from .payroll import SETTING_SPECS
+    rows = []
+    for spec in SETTING_SPECS:
+        row = {"key": spec.key, "value": spec.default, "note": _PAY_NOTES.get(spec.key, "")}
+        if spec.key == "最低工资":
+            row["since"] = "2024-01"
+        rows.append(row)
+    return rows
+
+
+PAY_SETTING_ROWS = _pay_setting_rows()

@@ -66,7 +66,7 @@ STAFF = SheetSpec("员工", "staff", (
     C("left", "离职日期", DATE, 12),
     C("si_base", "社保基数", MONEY, 11, note="空=按基本工资"),
     C("special_deduction", "专项附加扣除", MONEY, 13, note="每月合计，元"),
-    C("password", "工资条密码", TEXT, 12, note="空=工号+身份证后六位或工号"),
+    C("password", "工资条密码", TEXT, 12, note="空=工号+身份证后六位；都没有则不生成工资条"),
     C("id_tail", "身份证后六位", TEXT, 12),
 ), note="一人一行。工号不可重复；离职请改状态并填离职日期，不要删行。")
 

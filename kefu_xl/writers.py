@@ -81,7 +81,7 @@ def log_sheet(rows: Iterable[Sequence[Any]]) -> SheetOut:
 
 
 # ---------------------------------------------------------------- JSON (CONTRACT.md)
-def person_json(p: PersonResult, pay: Optional[dict]) -> dict:
+def person_json(p: PersonResult, pay: Optional[dict], pay_flags: Sequence[str] = ()) -> dict:
     return {
         "id": p.staff.id,
         "name": p.staff.name,
@@ -92,17 +92,19 @@ def person_json(p: PersonResult, pay: Optional[dict]) -> dict:
         "rank": p.rank,
         "bonus_cut": fmt_money(p.bonus_cut),
         "pay": pay if pay is not None else {},
-        "flags": list(p.flags),
+        "flags": list(p.flags) + [f for f in pay_flags if f not in p.flags],
         "lines": [ln.as_json() for ln in p.lines],
     }
 
 
-def close_json(result: MonthResult, pays: Optional[dict] = None, problems: Optional[Sequence[Problem]] = None) -> dict:
+def close_json(result: MonthResult, pays: Optional[dict] = None, problems: Optional[Sequence[Problem]] = None,
+               pay_flags: Optional[dict] = None) -> dict:
     pays = pays or {}
+    pay_flags = pay_flags or {}
     probs = result.problems if problems is None else problems
     return {
         "month": str(result.month),
         "scheme": result.scheme,
-        "staff": [person_json(p, pays.get(p.staff.id)) for p in result.people],
+        "staff": [person_json(p, pays.get(p.staff.id), pay_flags.get(p.staff.id, ())) for p in result.people],
         "problems": [p.as_json() for p in probs],
     }
