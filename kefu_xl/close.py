@@ -105,18 +105,26 @@ def _schemes(history: Sequence[HistoryRow], loaded: "Loaded") -> Dict[Month, str
     return {m: scheme_setting(loaded.book.settings) for m in closed_months(history)}
 
 
+def canon(v) -> str:
+    """A value as text that does not depend on how a reader typed it (1, 1.0, "1" -> "1")."""
+    if isinstance(v, Decimal):
+        return format(v.normalize(), "f") if v.is_finite() else str(v)
+    return "" if v is None else str(v)
+
+
 def digest_inputs(book: Book, month: Month, scheme: str) -> str:
     """A short fingerprint of exactly the inputs that produce a month."""
     h = hashlib.sha256()
     events = [e for e in book.events if month.contains(e.date)]
     for part in (
         [(s.id, s.name, s.tier, s.role, str(s.hired), s.group, s.status, str(s.left)) for s in book.staff],
-        [(e.row, str(e.date), e.staff_id, e.rule, str(e.qty), str(e.points), str(e.amount), e.rating, e.status,
+        [(e.row, str(e.date), e.staff_id, e.rule, canon(e.qty), canon(e.points), canon(e.amount), e.rating, e.status,
           e.note) for e in events],
         [(r.scheme, r.code, r.kind, r.points, r.amount, r.params, r.metric, r.component, r.window, r.scope,
           str(r.cap), str(r.floor), r.category, r.unit, r.enabled) for r in book.rules if r.scheme in ("", scheme)],
-        [(t.tier, str(t.base_pay)) for t in book.tiers],
-        [(s.key, str(s.value), str(s.since)) for s in book.settings],
+        [(t.tier, canon(t.base_pay)) for t in book.tiers],
+        [(s.key, canon(s.value) if not isinstance(s.value, float) else canon(Decimal(repr(s.value))), str(s.since))
+         for s in book.settings],
     ):
         h.update(json.dumps(part, ensure_ascii=False, default=str).encode("utf-8"))
     return h.hexdigest()[:16]

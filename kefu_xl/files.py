@@ -7,7 +7,6 @@ one atomically; the previous version is kept as ``.bak``).
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import os
 import shutil
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Dict, Iterable, List, Optional
 from . import close as closing
 from . import schema, xlsxio
 from .model import Month
-from .tables import grid_from_dicts
+from .who import os_user
 
 TEMPLATE_NAME = "workbook_template.xlsm"
 
@@ -28,13 +27,6 @@ def template_path() -> Path:
         if p.exists():
             return p
     raise FileNotFoundError(f"找不到模板 {TEMPLATE_NAME}：请在仓库根目录运行 python3 tools/build_template.py")
-
-
-def os_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # no login name (containers): fall back to the environment
-        return os.environ.get("USERNAME") or os.environ.get("USER") or "未知"
 
 
 def load_file(path) -> closing.Loaded:

@@ -22,6 +22,7 @@ from . import close as closing
 from . import schema, writers
 from .grid import Grid, SheetOut
 from .schema import norm_text
+from .who import os_user
 
 HIGHLIGHT = (255, 199, 206)  # light red, like Excel's "bad" style
 HEADER_FILL = (221, 235, 247)
@@ -70,6 +71,7 @@ class XlwingsBook:
                     sh.range((1, j)).column_width = w
 
     def mark(self, marks: Iterable[Tuple[str, int, int]]) -> None:
+        """Highlight input cells (sheet, row, 1-based column)."""
         for sheet, row, col in marks:
             sh = self._sheet(sheet)
             if sh is not None and row and col:
@@ -77,6 +79,24 @@ class XlwingsBook:
 
     def alert(self, message: str, title: str = "kefu-xl") -> None:
         self.book.app.alert(message, title=title)
+
+
+def problem_cells(problems, grids: Dict[str, Grid]) -> List[Tuple[str, int, int]]:
+    """(sheet, row, column number) of each problem that names a cell; columns found by header."""
+    from .readers import locate_header
+    out = []
+    for p in problems:
+        if not p.row or not p.sheet:
+            continue
+        col = p.col
+        if not col and p.column and p.sheet in grids and p.sheet in schema.BY_NAME:
+            loc = locate_header(grids[p.sheet], schema.BY_NAME[p.sheet])
+            for i, text in loc.written.items():
+                if text == p.column:
+                    col = grids[p.sheet].first_col + i
+        if col:
+            out.append((p.sheet, p.row, col))
+    return out
 
 
 def _cell(v):
@@ -94,13 +114,12 @@ def _problem_summary(problems, limit: int = 8) -> str:
 
 def run_close(io, month=None, user: Optional[str] = None, dry_run: bool = False) -> closing.Plan:
     """The close on any book interface (xlwings, or a stand-in in tests)."""
-    from .files import os_user
-    loaded = closing.load(io.read(closing.READ_NAMES))
+    grids = io.read(closing.READ_NAMES)
+    loaded = closing.load(grids)
     plan = closing.plan_close(loaded, month, user=user or os_user())
     if plan.errors:
-        problems_out = writers.problems_sheet(plan.problems)
-        io.write([problems_out])
-        io.mark(problems_out.extra.get("marks", ()))
+        io.write([writers.problems_sheet(plan.problems)])
+        io.mark(problem_cells(plan.errors, grids))
         io.alert(f"有 {len(plan.errors)} 个错误，本次未月结，已列在「问题」工作表（红色单元格）：\n\n"
                  + _problem_summary(plan.errors), "月结未完成")
     elif plan.refused:
@@ -114,11 +133,11 @@ def run_close(io, month=None, user: Optional[str] = None, dry_run: bool = False)
 
 
 def run_check(io, month=None) -> closing.Plan:
-    loaded = closing.load(io.read(closing.READ_NAMES))
+    grids = io.read(closing.READ_NAMES)
+    loaded = closing.load(grids)
     result, pays, problems = closing.compute(loaded, month)
-    out = writers.problems_sheet(problems)
-    io.write([out])
-    io.mark(out.extra.get("marks", ()))
+    io.write([writers.problems_sheet(problems)])
+    io.mark(problem_cells([p for p in problems if p.is_error], grids))
     errors = [p for p in problems if p.is_error]
     if problems:
         io.alert(f"{len(errors)} 个错误，{len(problems) - len(errors)} 条提示，见「问题」工作表。\n\n"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import schema
@@ -29,8 +30,20 @@ KINDS = (EVENTS, "员工", "规则", "等级", "参数")
 CELL_ITEMS = 2000  # items per cell (well under Excel's 32,767 characters)
 
 
+def _canon(v):
+    if isinstance(v, Decimal):
+        return format(v.normalize(), "f")
+    if isinstance(v, float):
+        return format(Decimal(repr(v)).normalize(), "f")
+    if isinstance(v, (list, tuple)):
+        return [_canon(x) for x in v]
+    return "" if v is None else str(v)
+
+
 def _fp(values) -> str:
-    return hashlib.sha1(json.dumps(values, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()[:6]
+    """6 hex digits of a row's content, independent of how a reader typed numbers."""
+    text = "\x1f".join(json.dumps(_canon(v), ensure_ascii=False) for v in values)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
 
 
 def _b36(n: int) -> str:
@@ -48,7 +61,7 @@ def fingerprints(book: Book, month: Month, scheme: str) -> Dict[str, List[Tuple[
     out: Dict[str, List[Tuple[int, str, str]]] = {k: [] for k in KINDS}
     for e in book.events:
         if month.contains(e.date):
-            out[EVENTS].append((e.row, _fp((str(e.date), e.staff_id, e.rule, str(e.qty), str(e.points), str(e.amount),
+            out[EVENTS].append((e.row, _fp((str(e.date), e.staff_id, e.rule, e.qty, e.points, e.amount,
                                             e.rating, e.status, e.note, str(e.published))),
                                 f"{e.date.isoformat()} {e.staff_id} {e.rule}"))
     for s in book.staff:
@@ -57,14 +70,14 @@ def fingerprints(book: Book, month: Month, scheme: str) -> Dict[str, List[Tuple[
     for r in book.rules:
         if r.scheme in ("", scheme):
             out["规则"].append((r.src.row, _fp((r.scheme, r.code, r.kind, r.points, r.amount, r.params, r.metric,
-                                                r.component, r.window, r.scope, str(r.cap), str(r.floor),
+                                                r.component, r.window, r.scope, r.cap, r.floor,
                                                 r.category, r.unit, r.enabled)), r.code))
     for t in book.tiers:
-        out["等级"].append((t.src.row, _fp((t.tier, str(t.base_pay), sorted((k, str(v)) for k, v in t.extra.items()))),
+        out["等级"].append((t.src.row, _fp((t.tier, t.base_pay, sorted((k, _canon(v)) for k, v in t.extra.items()))),
                            t.tier))
     for s in book.settings:
         if s.key not in ("月份", "本月", "当前月份", "考核月份") and (s.since is None or s.since <= month):
-            out["参数"].append((s.src.row, _fp((s.key, str(s.value), str(s.since))), s.key))
+            out["参数"].append((s.src.row, _fp((s.key, s.value, str(s.since))), s.key))
     return out
 
 

@@ -72,8 +72,7 @@ def seals_sheet(rows: Iterable[Sequence[Any]]) -> SheetOut:
 def problems_sheet(problems: Sequence[Problem]) -> SheetOut:
     rows = [(SEVERITY.get(p.severity, p.severity), p.sheet, p.row or None, p.column, p.code, p.message)
             for p in problems]
-    marks = tuple(sorted({(p.sheet, p.row, p.col) for p in problems if p.is_error and p.row and p.col}))
-    return sheet_out(schema.PROBLEMS, rows, extra={"marks": marks})
+    return sheet_out(schema.PROBLEMS, rows)
 
 
 def log_sheet(rows: Iterable[Sequence[Any]]) -> SheetOut:
