@@ -9,8 +9,6 @@ same answers.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -105,31 +103,6 @@ def _schemes(history: Sequence[HistoryRow], loaded: "Loaded") -> Dict[Month, str
     return {m: scheme_setting(loaded.book.settings) for m in closed_months(history)}
 
 
-def canon(v) -> str:
-    """A value as text that does not depend on how a reader typed it (1, 1.0, "1" -> "1")."""
-    if isinstance(v, Decimal):
-        return format(v.normalize(), "f") if v.is_finite() else str(v)
-    return "" if v is None else str(v)
-
-
-def digest_inputs(book: Book, month: Month, scheme: str) -> str:
-    """A short fingerprint of exactly the inputs that produce a month."""
-    h = hashlib.sha256()
-    events = [e for e in book.events if month.contains(e.date)]
-    for part in (
-        [(s.id, s.name, s.tier, s.role, str(s.hired), s.group, s.status, str(s.left)) for s in book.staff],
-        [(e.row, str(e.date), e.staff_id, e.rule, canon(e.qty), canon(e.points), canon(e.amount), e.rating, e.status,
-          e.note) for e in events],
-        [(r.scheme, r.code, r.kind, r.points, r.amount, r.params, r.metric, r.component, r.window, r.scope,
-          str(r.cap), str(r.floor), r.category, r.unit, r.enabled) for r in book.rules if r.scheme in ("", scheme)],
-        [(t.tier, canon(t.base_pay)) for t in book.tiers],
-        [(s.key, canon(s.value) if not isinstance(s.value, float) else canon(Decimal(repr(s.value))), str(s.since))
-         for s in book.settings],
-    ):
-        h.update(json.dumps(part, ensure_ascii=False, default=str).encode("utf-8"))
-    return h.hexdigest()[:16]
-
-
 def compute(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt.date] = None
             ) -> Tuple[MonthResult, Tuple[payroll.PayResult, ...], List[Problem]]:
     """Engine then payroll, no decision about writing."""
@@ -170,7 +143,8 @@ def plan_close(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt
         msg = f"{m} 已经月结过（第 {closed[m]} 版），不能重复月结；如需更正请先 kefu-xl reopen --month {m} --reason …"
         return Plan(m, result, pays, tuple(problems), refused=msg)
     version = versions(book.history).get(m, (0, False))[0] + 1
-    digest = digest_inputs(book, m, result.scheme)
+    fps = seal.fingerprints(book, m, result.scheme)
+    digest = seal.digest(fps)
     new_rows = engine.history_from_result(result, version, digest)
     if version > 1:
         new_rows = _with_differences(new_rows, book.history, m)
@@ -185,7 +159,7 @@ def plan_close(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt
     log = tuple(loaded.log_rows) + ((stamp, user, what, str(m),
                                      f"第 {version} 版，方案 {result.scheme}，{len(result.people)} 人，"
                                      f"{len(result.problems)} 条提示", digest),)
-    seals = tuple(loaded.seal_rows) + tuple(seal.seal_rows(book, m, result.scheme, version))
+    seals = tuple(loaded.seal_rows) + tuple(seal.seal_rows(fps, m, version))
     sheets = (
         writers.results_sheet(result),
         writers.details_sheet(result),

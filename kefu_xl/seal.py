@@ -15,7 +15,6 @@ results stand; a re-close would differ).
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
@@ -30,20 +29,42 @@ KINDS = (EVENTS, "员工", "规则", "等级", "参数")
 CELL_ITEMS = 2000  # items per cell (well under Excel's 32,767 characters)
 
 
-def _canon(v):
-    if isinstance(v, Decimal):
-        return format(v.normalize(), "f")
+_CANON: Dict[Decimal, str] = {}
+
+
+def canon(v) -> str:
+    """A value as text that does not depend on how a reader typed it (1, 1.0, Decimal("1.00") -> "1")."""
+    if v is None:
+        return ""
+    if type(v) is str:
+        return v
     if isinstance(v, float):
-        return format(Decimal(repr(v)).normalize(), "f")
+        v = Decimal(repr(v))
+    if isinstance(v, Decimal):
+        out = _CANON.get(v)
+        if out is None:
+            out = format(v.normalize(), "f") if v.is_finite() else str(v)
+            if len(_CANON) < 100_000:
+                _CANON[v] = out
+        return out
     if isinstance(v, (list, tuple)):
-        return [_canon(x) for x in v]
-    return "" if v is None else str(v)
+        return "[" + "\x1e".join(canon(x) for x in v) + "]"
+    return str(v)
 
 
 def _fp(values) -> str:
     """6 hex digits of a row's content, independent of how a reader typed numbers."""
-    text = "\x1f".join(json.dumps(_canon(v), ensure_ascii=False) for v in values)
+    text = "\x1f".join(canon(v) for v in values)
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
+
+
+def digest(fps: Dict[str, List[Tuple[int, str, str]]]) -> str:
+    """A short fingerprint of all the inputs of a month (order of rows does not matter)."""
+    h = hashlib.sha256()
+    for kind in KINDS:
+        h.update(kind.encode("utf-8"))
+        h.update(" ".join(sorted(fp for _, fp, _ in fps[kind])).encode("ascii"))
+    return h.hexdigest()[:16]
 
 
 def _b36(n: int) -> str:
@@ -63,7 +84,7 @@ def fingerprints(book: Book, month: Month, scheme: str) -> Dict[str, List[Tuple[
         if month.contains(e.date):
             out[EVENTS].append((e.row, _fp((str(e.date), e.staff_id, e.rule, e.qty, e.points, e.amount,
                                             e.rating, e.status, e.note, str(e.published))),
-                                f"{e.date.isoformat()} {e.staff_id} {e.rule}"))
+                                f"{e.date} {e.staff_id} {e.rule}"))
     for s in book.staff:
         if s.active_in(month):
             out["员工"].append((s.src.row, _fp((s.id, s.name, s.tier, s.group, s.role, str(s.hired))), s.id))
@@ -73,7 +94,7 @@ def fingerprints(book: Book, month: Month, scheme: str) -> Dict[str, List[Tuple[
                                                 r.component, r.window, r.scope, r.cap, r.floor,
                                                 r.category, r.unit, r.enabled)), r.code))
     for t in book.tiers:
-        out["等级"].append((t.src.row, _fp((t.tier, t.base_pay, sorted((k, _canon(v)) for k, v in t.extra.items()))),
+        out["等级"].append((t.src.row, _fp((t.tier, t.base_pay, sorted((k, canon(v)) for k, v in t.extra.items()))),
                            t.tier))
     for s in book.settings:
         if s.key not in ("月份", "本月", "当前月份", "考核月份") and (s.since is None or s.since <= month):
@@ -81,10 +102,10 @@ def fingerprints(book: Book, month: Month, scheme: str) -> Dict[str, List[Tuple[
     return out
 
 
-def seal_rows(book: Book, month: Month, scheme: str, version: int) -> List[Tuple]:
+def seal_rows(fps: Dict[str, List[Tuple[int, str, str]]], month: Month, version: int) -> List[Tuple]:
     """Rows of the 封存 sheet for one closed month and version."""
     rows = []
-    for kind, items in fingerprints(book, month, scheme).items():
+    for kind, items in fps.items():
         packed = [f"{_b36(r)}:{fp}" for r, fp, _ in items]
         chunks = [packed[i:i + CELL_ITEMS] for i in range(0, len(packed), CELL_ITEMS)] or [[]]
         for n, chunk in enumerate(chunks, start=1):
