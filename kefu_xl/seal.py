@@ -8,7 +8,8 @@ as ``<row base36>:<6 hex>`` items, several thousand per cell, so a year of
 
 A later check or close compares the current rows with the seal of every
 closed month: an event of a sealed month that was changed, deleted or added is
-an error (reopen the month first: ``kefu-xl reopen``); a changed staff row,
+an error (reopen the month first: ``kefu-xl reopen``); clearing a closed month's
+events altogether is allowed (archiving: the sealed results stand); a changed staff row,
 rule, tier or setting that a sealed month used is a warning (the sealed
 results stand; a re-close would differ).
 """
@@ -157,6 +158,8 @@ def check(book: Book, seals: Dict[Month, Seal], closed: Iterable[Month], schemes
             continue
         now = fingerprints(book, m, schemes.get(m, ""))
         for kind in KINDS:
+            if kind == EVENTS and not now[kind]:
+                continue  # the whole month was cleared from 事件 after its close: archived, not edited
             sealed = {fp: list(rows) for fp, rows in seal.items.get(kind, {}).items()}
             added = []
             for row, fp, label in now[kind]:

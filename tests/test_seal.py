@@ -62,3 +62,18 @@ def test_reopen_then_reclose_keeps_both_versions_and_the_difference():
     assert log == ["月结", "重开", "重新月结"]
     # and a third close of October is refused again
     assert closing.plan_close(closing.load(g)).exit_code == 2
+
+
+def test_clearing_a_closed_months_events_is_archiving_not_an_edit():
+    g = _closed_october()
+    nxt = grids("tmall-30", "日期 工号 规则 数量\n2026-11-03 K03 好建议 1", month="2026-11")
+    for name in ("历史", "封存", "工资历史", "操作记录"):
+        nxt[name] = g[name]
+    plan = closing.plan_close(closing.load(nxt))
+    assert plan.exit_code == 0, plan.problems
+    # but deleting one of the two October events is an edit
+    part = grids("tmall-30", "日期 工号 规则 数量\n2026-10-05 K02 好评表扬 1\n2026-11-03 K03 好建议 1", month="2026-11")
+    for name in ("历史", "封存", "工资历史", "操作记录"):
+        part[name] = g[name]
+    plan = closing.plan_close(closing.load(part))
+    assert [p.code for p in plan.errors] == ["E_SEALED_EDIT"]
