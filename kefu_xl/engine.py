@@ -1175,8 +1175,19 @@ def _apply_growth(run: _Run):
 
 
 def _apply_flowers(run: _Run):
-    """小红花 (C-7) are counted here; quotas, validity and awards live in flowers.py."""
-    return None
+    """小红花 (C-7): quotas, validity and the monthly award (rules live in flowers.py)."""
+    if not run.of_kind("flower"):
+        return
+    from . import flowers
+    fm = flowers.analyse(run.book.staff, run.book.events, run.book.rules, run.book.settings, run.opts.scheme,
+                         run.opts.month, list(run.people))
+    if fm is None:
+        return
+    run.problems.extend(fm.problems)
+    for sid, amt in fm.awards.items():
+        if sid in run.people:
+            run.people[sid].add(Line(sid, fm.policy.codes[0], ZERO, money(amt), CAT_REWARD, None,
+                                     "小红花月度奖：有效小红花最多", fm.policy.source))
 
 
 STAGES = (
@@ -1199,6 +1210,7 @@ STAGES = (
     _apply_streaks,
     _apply_per_point,
     _apply_growth,
+    _apply_flowers,
 )
 
 

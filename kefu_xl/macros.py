@@ -59,16 +59,23 @@ class XlwingsBook:
             if sh is None:
                 sh = self.book.sheets.add(s.name, after=self.book.sheets[len(self.book.sheets) - 1])
             sh.clear()
+            top = 1
+            if s.title:
+                sh.range((1, 1)).value = s.title
+                sh.range((1, 1)).font.bold = True
+                top = 2
             rows = [list(s.header)] + [[_cell(v) for v in r] for r in s.rows]
-            sh.range((1, 1)).value = rows
-            head = sh.range((1, 1), (1, len(s.header)))
+            sh.range((top, 1)).value = rows
+            head = sh.range((top, 1), (top, len(s.header)))
             head.font.bold = True
             head.color = HEADER_FILL
             for j, (t, w) in enumerate(zip(s.types, s.widths or [None] * len(s.types)), start=1):
                 if s.rows:
-                    sh.range((2, j), (len(rows), j)).number_format = NUMBER_FORMATS.get(t, "General")
+                    sh.range((top + 1, j), (top + len(s.rows), j)).number_format = NUMBER_FORMATS.get(t, "General")
                 if w:
                     sh.range((1, j)).column_width = w
+            for r in s.extra.get("section_rows", ()):
+                sh.range((r, 1)).font.bold = True
 
     def mark(self, marks: Iterable[Tuple[str, int, int]]) -> None:
         """Highlight input cells (sheet, row, 1-based column)."""
