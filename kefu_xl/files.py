@@ -38,7 +38,9 @@ def close_file(path, month: Optional[Month] = None, dry_run: bool = False, as_of
                user: Optional[str] = None) -> closing.Plan:
     """Close a month on a workbook file.  Writes only when the plan is clean."""
     loaded = load_file(path)
+    xlsxio.fault_point("read-done")
     plan = closing.plan_close(loaded, month, as_of, user or os_user())
+    xlsxio.fault_point("plan-done")
     if plan.exit_code != closing.EXIT_OK or dry_run:
         return plan
     xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, plan.sheets))
