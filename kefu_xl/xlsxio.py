@@ -232,8 +232,11 @@ class _Styles:
         return len(items) - 1
 
     def numfmt(self, code: str) -> int:
-        for m in re.finditer(r'<numFmt\b[^>]*numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', self.xml):
-            if _unescape(m.group(2)) == code:
+        """The id of a custom number format in <numFmts> (not the dxfs' private ones), added if missing."""
+        _, _, items = self._section("numFmts")
+        for item in items:
+            m = re.search(r'numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', item)
+            if m and _unescape(m.group(2)) == code:
                 return int(m.group(1))
         ids = [int(x) for x in re.findall(r'<numFmt\b[^>]*numFmtId="(\d+)"', self.xml)]
         new = max(ids + [163]) + 1

@@ -1,5 +1,6 @@
 """The file layer: reading, surgical writing, fidelity of everything else, atomic saves."""
 import datetime as dt
+import re
 import os
 import zipfile
 from decimal import Decimal
@@ -132,3 +133,16 @@ def test_failed_build_leaves_the_file_and_no_temp(tmp_path):
         xlsxio.atomic_replace(path, boom)
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
+
+
+def test_money_format_is_not_confused_with_conditional_format_number_formats(tmp_path):
+    """openpyxl-saved styles carry numFmts inside dxfs; those ids are not cell formats."""
+    styles = ('<styleSheet xmlns="x"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd"/></numFmts>'
+              '<fonts count="1"><font/></fonts><fills count="1"><fill/></fills><cellXfs count="1"><xf numFmtId="0"/>'
+              '</cellXfs><dxfs count="1"><dxf><numFmt numFmtId="166" formatCode="#,##0.00"/></dxf></dxfs></styleSheet>')
+    st = xlsxio._Styles(styles)
+    i = st.xf("money")
+    xf = xlsxio._Styles(st.xml)._section("cellXfs")[2][i]
+    fmt_id = int(re.search(r'numFmtId="(\d+)"', xf).group(1))
+    assert fmt_id not in (164, 166)
+    assert f'<numFmt numFmtId="{fmt_id}" formatCode="#,##0.00"/>' in xlsxio._Styles(st.xml)._section("numFmts")[2]

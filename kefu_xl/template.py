@@ -1,0 +1,203 @@
+"""The workbook template, built from text sources with XlsxWriter.
+
+`build_template(path)` writes workbook_template.xlsm: the input sheets as
+Excel tables (Chinese headers, dropdowns, date and money formats, frozen
+headers, a note on each header), the owned result sheets, 说明, a 看板 with the
+月结 and 检查 buttons and example KEFU_* formulas, native charts on 图表, the
+xlwings.conf sheet and the VBA project (kefu_xl/vba/*.bas plus the generated
+UDF wrappers).  The build is deterministic: fixed document dates, fixed zip
+timestamps, sorted inputs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+from . import presets, reports, schema
+from .schema import SheetSpec
+
+FIXED_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
+EMPTY_ROWS = {"staff": 60, "events": 600}
+DASHBOARD = "看板"
+CHART_SHEET = reports.CHART_SHEET
+ORDER = ("说明", DASHBOARD, "员工", "事件", "规则", "等级", "参数", "结果", "明细", "荣誉榜", CHART_SHEET, "工资表",
+         "工资条", "小红花", "历史", "问题", "操作记录", "趋势", "组别", "分布", "封存", "工资历史", "xlwings.conf")
+HIDDEN = ("封存", "工资历史", "xlwings.conf")
+FORMATS = {schema.DATE: "yyyy-mm-dd", schema.MONEY: "#,##0.00", schema.PCT: "0.0%", schema.INT: "0",
+           schema.NUM: "General", schema.TEXT: "@"}
+VALIDATION = {
+    ("staff", "status"): schema.STAFF_STATUSES,
+    ("events", "status"): tuple(s for s in schema.EVENT_STATUSES if s),
+    ("events", "rating"): schema.RATINGS + ("警告", "记过", "通报批评", "乐捐", "赔偿", "开除"),
+    ("rules", "kind"): None,  # filled from rules.KINDS
+    ("rules", "enabled"): ("是", "否"),
+    ("rules", "window"): ("月", "季", "年", "累计"),
+    ("rules", "scope"): ("个人", "全组", "全体"),
+    ("rules", "category"): ("积分", "奖金", "罚款", "赔偿", "提成", "记录"),
+}
+LIST_SOURCES = {
+    ("events", "rule"): "='规则'!$B$2:$B$400",
+    ("events", "id"): "='员工'!$A$2:$A$2000",
+    ("staff", "tier"): "='等级'!$A$2:$A$60",
+}
+
+HELP = [
+    ("kefu-xl 客服奖惩与绩效工资工作簿", "title"),
+    ("", ""),
+    ("怎么用", "h"),
+    ("1. 在「员工」表填写员工：工号唯一；离职请把状态改为 离职 并填写离职日期，不要删行。", ""),
+    ("2. 在「参数」表选择 方案（见下）并填写 月份（如 2026-11）；工资相关费率也在这里，可按 生效月份 分段。", ""),
+    ("3. 每件奖惩、每个指标在「事件」表记一行：日期、工号、规则代码（下拉选择），需要时填 数量、分值、金额、评价。", ""),
+    ("4. 点「看板」上的【检查】查看问题，点【月结】完成月结；没有 Excel 时在命令行运行 kefu-xl close 工作簿 --month 2026-11。", ""),
+    ("5. 结果写入「结果」「明细」「荣誉榜」「工资表」「工资条」「历史」等表；有错误时只写「问题」表并把出错单元格标红。", ""),
+    ("", ""),
+    ("方案（参数表 方案）", "h"),
+    ("tmall-1：天猫方案一，激励券积分、处分、全组连带罚款（政策 A 方案一，A1-*）", ""),
+    ("tmall-30：天猫方案二，每月30分制，首次警告后扣分，低分扣奖金（政策 A 方案二，A2-*）", ""),
+    ("aftersales-130：售后客服130分KPI，四项评级、退款率、出勤，70%合格（政策 A 方案三与 D，K-*）", ""),
+    ("classic-100：客服绩效评分标准2011版，基础80分，满分100（政策 B，B-*）", ""),
+    ("incentive：激励与纪律，提成、季度排名奖、违纪阶梯罚款、服务之星（政策 C、D、E）", ""),
+    ("每条规则在「规则」表的 来源 列注明政策编号（见 DOMAIN.md），HR 可以修改数值或增删规则。", ""),
+    ("", ""),
+    ("事件状态", "h"),
+    ("空、已批准、生效：计入；待审、已审核、异议中：不计入，月结时列出；驳回：不计入；公示中：公示满「公示天数」个工作日后计入。", ""),
+    ("", ""),
+    ("Excel 函数（需要 xlwings 加载项，Windows）", "h"),
+    ("=KEFU_SCORE(工号, staff[#全部], events[#全部], rules[#全部], tiers[#全部], settings[#全部])：得分", ""),
+    ("KEFU_GRADE：评定；KEFU_TIER_SALARY：应发工资；KEFU_BONUS_DEDUCTION：扣减的奖金金额；", ""),
+    ("KEFU_BOARD：整月排行榜（自动溢出）；KEFU_EXPLAIN：一个人每一分、每一元的来历（自动溢出）。", ""),
+    ("", ""),
+    ("安装", "h"),
+    ("Windows：安装 Python 3，命令行运行 pip install kefu-xl，再运行 xlwings addin install，然后打开本工作簿并启用宏。", ""),
+    ("Mac：按钮可用（RunPython），但 xlwings 在 Mac 上不支持自定义函数。", ""),
+    ("WPS、Linux 或没有 Excel：使用命令行 kefu-xl check / close / payslips（见 README）。", ""),
+    ("工资条按人加密：密码为「员工」表的 工资条密码，或 工号+身份证后六位。", ""),
+]
+
+
+def _column_formats(wb, spec: SheetSpec) -> List:
+    return [wb.add_format({"num_format": FORMATS.get(c.type, "General")}) for c in spec.columns]
+
+
+def _add_table(wb, ws, spec: SheetSpec, rows: Sequence[Dict], empty: int, header_fmt) -> None:
+    ncols = len(spec.columns)
+    formats = _column_formats(wb, spec)
+    data = [[r.get(c.key) for c in spec.columns] for r in rows]
+    n = max(len(data), 1) + empty
+    columns = [{"header": c.header, "format": formats[j]} for j, c in enumerate(spec.columns)]
+    options = {"name": spec.key, "style": "Table Style Medium 2", "columns": columns, "autofilter": True}
+    if data:
+        options["data"] = data
+    ws.add_table(0, 0, n, ncols - 1, options)
+    for j, c in enumerate(spec.columns):
+        ws.set_column(j, j, c.width, formats[j])
+        if c.note:
+            ws.write_comment(0, j, f"{c.header}：{c.note}", {"author": "kefu-xl", "x_scale": 1.6})
+    ws.freeze_panes(1, 0)
+    _validations(ws, spec, n)
+
+
+def _validations(ws, spec: SheetSpec, last_row: int) -> None:
+    from .rules import KINDS
+    for j, c in enumerate(spec.columns):
+        key = (spec.key, c.key)
+        if key in LIST_SOURCES:
+            ws.data_validation(1, j, last_row, j, {"validate": "list", "source": LIST_SOURCES[key],
+                                                    "ignore_blank": True, "show_error": False})
+        elif key in VALIDATION:
+            values = VALIDATION[key] or tuple(v[0] for v in KINDS.values())
+            ws.data_validation(1, j, last_row, j, {"validate": "list", "source": list(values),
+                                                    "error_title": "kefu-xl",
+                                                    "error_message": f"请从下拉列表选择{c.header}"})
+
+
+def _owned(wb, ws, spec: SheetSpec, header_fmt) -> None:
+    for j, c in enumerate(spec.columns):
+        ws.write(0, j, c.header, header_fmt)
+        ws.set_column(j, j, c.width)
+    ws.freeze_panes(1, 0)
+
+
+def build_template(path, vba_project: Optional[bytes] = None, scheme: str = presets.DEFAULT_SCHEME,
+                   month: str = "2026-11") -> Path:
+    """Write the template to `path` (.xlsm with a VBA project, .xlsx without)."""
+    import xlsxwriter
+
+    path = Path(path)
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                         "strings_to_urls": False})
+    wb.set_properties({"title": "kefu-xl 客服奖惩与绩效工资", "author": "kefu-xl", "company": "",
+                       "created": FIXED_DATE, "comments": "由 tools/build_template.py 生成"})
+    header_fmt = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1})
+    title_fmt = wb.add_format({"bold": True, "font_size": 16})
+    h_fmt = wb.add_format({"bold": True, "font_size": 12, "font_color": "#1F4E79"})
+    sheets = {name: wb.add_worksheet(name) for name in ORDER}
+    for name in HIDDEN:
+        sheets[name].hide()
+
+    # 说明
+    ws = sheets["说明"]
+    ws.set_column(0, 0, 120)
+    for i, (text, kind) in enumerate(HELP):
+        ws.write(i, 0, text, {"title": title_fmt, "h": h_fmt}.get(kind))
+
+    # inputs
+    _add_table(wb, sheets["员工"], schema.STAFF, [], EMPTY_ROWS["staff"], header_fmt)
+    _add_table(wb, sheets["事件"], schema.EVENTS, [], EMPTY_ROWS["events"], header_fmt)
+    _add_table(wb, sheets["规则"], schema.RULES, presets.rule_rows(), 40, header_fmt)
+    tiers = [dict(t, base_pay=t.get("base_pay"), bonus_rate=_pct(t.get("bonus_rate"))) for t in presets.tier_rows()]
+    _add_table(wb, sheets["等级"], schema.TIERS, tiers, 10, header_fmt)
+    _add_table(wb, sheets["参数"], schema.SETTINGS, presets.setting_rows(scheme, month), 10, header_fmt)
+
+    # owned sheets: headers only, the close writes the rest
+    for spec in schema.OWNED_SHEETS:
+        _owned(wb, sheets[spec.name], spec, header_fmt)
+    for name in ("工资表", "工资条", "工资历史") + reports.REPORT_SHEETS:
+        sheets[name].write(0, 0, "（月结后生成）")
+
+    _dashboard(wb, sheets[DASHBOARD], title_fmt, h_fmt)
+    _charts(wb, sheets)
+    conf = sheets["xlwings.conf"]
+    conf.write(0, 0, "UDF Modules")
+    conf.write(0, 1, "kefu_xl.udfs")
+    sheets[DASHBOARD].activate()
+    if vba_project is not None:
+        with tempfile.TemporaryDirectory() as d:
+            vba = Path(d) / "vbaProject.bin"
+            vba.write_bytes(vba_project)
+            wb.add_vba_project(str(vba))
+            wb.set_vba_name("ThisWorkbook")
+            wb.close()
+    else:
+        wb.close()
+    return path
+
+
+def _pct(v):
+    if isinstance(v, str) and v.endswith("%"):
+        return float(v[:-1]) / 100
+    return v
+
+
+TABLES = "staff[#All],events[#All],rules[#All],tiers[#All],settings[#All]"
+
+
+def _dashboard(wb, ws, title_fmt, h_fmt) -> None:
+    ws.set_column(0, 0, 14)
+    ws.set_column(1, 1, 60)
+    ws.write(0, 0, "客服绩效看板", title_fmt)
+    ws.write(1, 0, "点【检查】查看输入问题；点【月结】完成本月月结（月份、方案见「参数」表）。")
+    ws.write(3, 0, "状态")
+    ws.write(3, 1, "")
+    ws.insert_button("D1", {"macro": "KefuMonthClose", "caption": "月结", "width": 96, "height": 36})
+    ws.insert_button("F1", {"macro": "KefuCheck", "caption": "检查", "width": 96, "height": 36})
+    ws.write(5, 0, "本月排行榜（需要 xlwings 加载项；没有时显示 #NAME?，请用【月结】或命令行）", h_fmt)
+    ws.write_dynamic_array_formula(6, 0, 6, 0, f"=KEFU_BOARD({TABLES})")
+
+
+def _charts(wb, sheets) -> None:
+    for spec in reports.CHARTS:
+        sheet, cell = spec["insert"]
+        sheets[sheet].insert_chart(cell, reports.add_chart(wb, spec))
