@@ -1,0 +1,125 @@
+"""The template: deterministic, VBA readable back by an independent reader, formulas valid."""
+import inspect
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from kefu_xl import schema, udfs, vbabuild
+from tools.build_template import build
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "workbook_template.xlsm"
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    return build(tmp_path_factory.mktemp("t") / "t.xlsm")
+
+
+def test_build_is_deterministic_and_the_committed_template_is_current(fresh, tmp_path):
+    again = build(tmp_path / "again.xlsm")
+    assert fresh.read_bytes() == again.read_bytes()
+    assert TEMPLATE.read_bytes() == fresh.read_bytes(), "run: python3 tools/build_template.py"
+
+
+def test_vba_modules_read_back_by_olevba_equal_the_sources_and_have_no_question_marks(fresh):
+    with zipfile.ZipFile(fresh) as z:
+        vba = z.read("xl/vbaProject.bin")
+    got = vbabuild.module_sources(vba)
+    for name, source in vbabuild.template_modules().items():
+        want = vbabuild.to_ascii(vbabuild._strip_attribute(source))
+        norm = lambda s: [ln.rstrip() for ln in s.replace("\r\n", "\n").splitlines()
+                          if ln.strip() and not ln.startswith("Attribute VB_")]
+        assert norm(got[name]) == norm(want), name
+        assert "??" not in got[name]
+
+
+def test_chrw_transform_round_trips_the_chinese_message():
+    source = vbabuild.template_modules()["KefuMain"]
+    literals = re.findall(r'"((?:[^"]|"")*)"', source)
+    message = "".join(s for s in literals if "xlwings" in s or "kefu-xl" in s)
+    assert "未检测到 xlwings 加载项或 Python" in message
+    expr = vbabuild.chrw_literal("月结：kefu-xl")
+    decoded = "".join(chr(int(n)) if n else s.replace('""', '"')
+                      for n, s in re.findall(r'ChrW\((\d+)\)|"((?:[^"]|"")*)"', expr))
+    assert decoded == "月结：kefu-xl" and all(ord(c) < 128 for c in expr)
+
+
+def test_every_udf_has_a_wrapper_with_its_arity():
+    wrappers = vbabuild.udf_wrappers_bas()
+    for f in vbabuild.udf_functions():
+        params = inspect.signature(f).parameters
+        m = re.search(rf"^Function {f.__name__}\(([^)]*)\)", wrappers, re.M)
+        assert m, f.__name__
+        assert len(m.group(1).split(",")) == len(params)
+        assert f'XLPy.CallUDF("kefu_xl.udfs", "{f.__name__}"' in wrappers
+    assert {f.__name__ for f in vbabuild.udf_functions()} == {f.__name__ for f in udfs.UDFS}
+
+
+def test_a_new_udf_without_a_wrapper_is_caught(fresh):
+    """The template's wrappers must be regenerated when a UDF is added."""
+    class Fake:
+        pass
+    fake = Fake()
+    for f in udfs.UDFS:
+        setattr(fake, f.__name__, f)
+
+    @udfs.udf(*udfs.TABLE_ARGS)
+    def KEFU_NEW(staff, events, rules, tiers, settings, month=None, history=None):
+        """新函数"""
+    fake.KEFU_NEW = KEFU_NEW
+    with zipfile.ZipFile(fresh) as z:
+        shipped = vbabuild.module_sources(z.read("xl/vbaProject.bin"))["xlwings_udfs"]
+    assert "KEFU_NEW" in vbabuild.udf_wrappers_bas(fake)
+    assert "KEFU_NEW" not in shipped
+
+
+BUILTINS = {"SUM", "IF", "COUNTIFS", "SUMIFS", "INDEX", "MATCH", "IFERROR", "TEXT", "VLOOKUP"}
+
+
+def test_formulas_name_only_builtins_or_existing_kefu_functions_with_valid_arity(fresh):
+    wb = openpyxl.load_workbook(fresh, keep_vba=True)
+    arity = {f.__name__: inspect.signature(f).parameters for f in udfs.UDFS}
+    seen = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                v = c.value
+                text = v.text if hasattr(v, "text") else v
+                if not (isinstance(text, str) and text.startswith("=")):
+                    continue
+                seen += 1
+                for name, args in re.findall(r"([A-Z_][A-Z0-9_.]*)\(([^()]*)\)", text):
+                    name = name.replace("_xlfn.", "").replace("_xlws.", "")
+                    if name.startswith("KEFU_"):
+                        params = arity[name]
+                        required = sum(1 for p in params.values() if p.default is inspect.Parameter.empty)
+                        n = len(args.split(","))
+                        assert required <= n <= len(params), (text, n)
+                    else:
+                        assert name in BUILTINS, text
+    assert seen >= 1
+
+
+def test_template_sheets_tables_validation_and_xlwings_conf(fresh):
+    wb = openpyxl.load_workbook(fresh, keep_vba=True)
+    for spec in schema.INPUT_SHEETS:
+        ws = wb[spec.name]
+        assert spec.key in ws.tables
+        assert [c.value for c in ws[1]][:len(spec.columns)] == list(spec.headers)
+        assert ws.freeze_panes == "A2"
+    assert any("在职" in (dv.formula1 or "") for dv in wb["员工"].data_validations.dataValidation)
+    assert any("规则" in (dv.formula1 or "") for dv in wb["事件"].data_validations.dataValidation)
+    conf = wb["xlwings.conf"]
+    assert (conf["A1"].value, conf["B1"].value) == ("UDF Modules", "kefu_xl.udfs")
+    for spec in schema.OWNED_SHEETS:
+        assert wb[spec.name]["A1"].value == spec.columns[0].header
+    with zipfile.ZipFile(fresh) as z:
+        names = z.namelist()
+        assert "xl/vbaProject.bin" in names
+        vml = "".join(z.read(n).decode("utf-8", "ignore") for n in names if n.endswith(".vml"))
+        assert "KefuMonthClose" in vml and "KefuCheck" in vml
+        assert sum(1 for n in names if n.startswith("xl/charts/chart")) == 4
