@@ -85,6 +85,7 @@ HR_WORDS = ("劝退", "开除", "解雇", "辞退", "留司查看", "记过", "�
 
 CHART_PEOPLE = 200
 CHART_MONTHS = 36
+TREND_SERIES = 30  # people drawn in the trend chart (the 趋势 sheet keeps everyone)
 CHART_GROUPS = 20
 DIST_BINS = 10
 NO_GROUP = "未分组"
@@ -569,7 +570,7 @@ CHARTS: Tuple[Dict[str, Any], ...] = (
         "sheet": TREND,
         "categories": _rng("A", 2, _LAST_MONTH_ROW),
         "series": tuple({"name": f"{col_letter(j)}1", "values": _rng(col_letter(j), 2, _LAST_MONTH_ROW)}
-                        for j in range(2, CHART_PEOPLE + 2)),
+                        for j in range(2, TREND_SERIES + 2)),
         "x_axis": {"name": "月份"},
         "y_axis": {"name": "得分"},
         "legend": {"position": "right"},

@@ -136,6 +136,10 @@ def build_template(path, vba_project: Optional[bytes] = None, scheme: str = pres
     sheets = {name: wb.add_worksheet(name) for name in ORDER}
     for name in HIDDEN:
         sheets[name].hide()
+    for ws in sheets.values():  # printing and PDF: A4 landscape, one page wide
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
 
     # 说明
     ws = sheets["说明"]

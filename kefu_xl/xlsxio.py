@@ -305,10 +305,20 @@ def _cell(ref: str, v, style: int, date_style: int) -> str:
     return _text_cell(ref, str(v), style)
 
 
-_KEEP = ("printOptions", "pageMargins", "pageSetup", "headerFooter", "drawing", "legacyDrawing", "legacyDrawingHF",
+_KEEP = ("sheetPr", "printOptions", "pageMargins", "pageSetup", "headerFooter", "drawing", "legacyDrawing", "legacyDrawingHF",
          "picture", "oleObjects", "controls", "tableParts", "extLst")
 _TAIL_ORDER = ("printOptions", "pageMargins", "pageSetup", "headerFooter", "rowBreaks", "drawing", "legacyDrawing",
                "legacyDrawingHF", "picture", "oleObjects", "controls", "tableParts", "extLst")
+
+
+def _with_fit_to_page(sheet_pr: str) -> str:
+    if not sheet_pr:
+        return '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+    if "<pageSetUpPr" in sheet_pr:
+        return re.sub(r"<pageSetUpPr\b", '<pageSetUpPr fitToPage="1"', sheet_pr, count=1)
+    if sheet_pr.endswith("/>"):
+        return sheet_pr[:-2] + '><pageSetUpPr fitToPage="1"/></sheetPr>'
+    return sheet_pr.replace("</sheetPr>", '<pageSetUpPr fitToPage="1"/></sheetPr>')
 
 
 def _old_children(xml: str) -> Dict[str, str]:
@@ -348,8 +358,11 @@ def sheet_xml(s: SheetOut, styles: _Styles, old: Optional[str] = None) -> str:
     extra = s.extra
     fit = extra.get("fit_to_width")
     head = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">']
-    if fit:
-        head.append('<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>')
+    sheet_pr = old_parts.pop("sheetPr", "")  # keeps the VBA code name and the page set-up flags
+    if fit and "fitToPage" not in sheet_pr:
+        sheet_pr = _with_fit_to_page(sheet_pr)
+    if sheet_pr:
+        head.append(sheet_pr)
     head.append(f'<dimension ref="A1:{last}"/>')
     freeze = header_row
     head.append('<sheetViews><sheetView workbookViewId="0">'

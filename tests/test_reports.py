@@ -318,8 +318,8 @@ def test_charts_point_at_the_right_columns():
     rk = by["ranking"]
     assert rk["sheet"] == "结果" and rk["categories"] == f"{reports.col_letter(res.index('姓名') + 1)}2:D201"
     assert rk["series"][0]["values"] == "G2:G201" and res[6] == "得分"
-    assert len(by["trend"]["series"]) == reports.CHART_PEOPLE and by["trend"]["categories"] == "A2:A37"
-    assert by["trend"]["series"][-1] == {"name": "GS1", "values": "GS2:GS37"}
+    assert len(by["trend"]["series"]) == reports.TREND_SERIES and by["trend"]["categories"] == "A2:A37"
+    assert by["trend"]["series"][-1] == {"name": "AE1", "values": "AE2:AE37"}
     assert [s["name"] for s in by["groups"]["series"]] == ["E1", "F1", "G1"]
     assert reports.GROUP_HEADER[4:7] == ("平均分", "最高", "最低")
     assert by["distribution"]["categories"] == "A2:A11" and reports.DIST_HEADER[3] == "人数"
@@ -341,6 +341,6 @@ def test_charts_build_with_xlsxwriter(tmp_path):
     wb.close()
     with zipfile.ZipFile(path) as z:
         xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/charts/chart"))
-    for formula in ("'结果'!$D$2:$D$201", "'趋势'!$GS$2:$GS$37", "'组别'!$E$2:$E$21", "'分布'!$D$2:$D$11",
+    for formula in ("'结果'!$D$2:$D$201", "'趋势'!$AE$2:$AE$37", "'组别'!$E$2:$E$21", "'分布'!$D$2:$D$11",
                     "本月得分分布", "每人每月得分趋势"):
         assert formula in xml
