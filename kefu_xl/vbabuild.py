@@ -65,6 +65,8 @@ def to_ascii(source: str) -> str:
             value = m.group(1).replace('""', '"')
             return chrw_literal(value) if any(ord(c) > 127 for c in value) else m.group(0)
         code = _STRING.sub(repl, line)
+        if code != line and re.match(r"\s*(Public\s+|Private\s+)?Const\b", line, re.I):
+            raise ValueError(f"a constant cannot hold non-ASCII text (ChrW is not a constant expression): {line!r}")
         if any(ord(c) > 127 for c in code):
             raise ValueError(f"non-ASCII outside a string literal: {line!r}")
         out.append(code)

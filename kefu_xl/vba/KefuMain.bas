@@ -12,7 +12,6 @@ Attribute VB_Name = "KefuMain"
 Option Explicit
 
 Public Const KEFU_ADDIN As String = "xlwings.xlam"
-Public Const KEFU_STATUS_SHEET As String = "看板"
 Public Const KEFU_STATUS_CELL As String = "B4"
 
 Public Sub KefuMonthClose()
@@ -22,6 +21,12 @@ End Sub
 Public Sub KefuCheck()
     KefuRunPython "import kefu_xl.macros; kefu_xl.macros.check()"
 End Sub
+
+'' The dashboard sheet (a function: Chinese text cannot be a VBA constant
+' once it is written as ChrW calls).
+Public Function KefuStatusSheet() As String
+    KefuStatusSheet = "看板"
+End Function
 
 ' The text shown when xlwings or Python is missing.
 Public Function KefuMissingMessage() As String
@@ -66,7 +71,7 @@ End Sub
 ' unattended runs) the text goes into the status cell of the dashboard instead.
 Private Sub KefuReport(ByVal text As String)
     If Len(Environ("KEFU_XL_NO_DIALOG")) > 0 Then
-        ThisWorkbook.Worksheets(KEFU_STATUS_SHEET).Range(KEFU_STATUS_CELL).Value = text
+        ThisWorkbook.Worksheets(KefuStatusSheet()).Range(KEFU_STATUS_CELL).Value = text
     Else
         MsgBox text, vbExclamation, "kefu-xl"
     End If
