@@ -86,7 +86,8 @@ def _add_table(wb, ws, spec: SheetSpec, rows: Sequence[Dict], empty: int, header
     formats = _column_formats(wb, spec)
     data = [[r.get(c.key) for c in spec.columns] for r in rows]
     n = max(len(data), 1) + empty
-    columns = [{"header": c.header, "format": formats[j]} for j, c in enumerate(spec.columns)]
+    columns = [{"header": c.header, "format": formats[j], "header_format": header_fmt}
+               for j, c in enumerate(spec.columns)]
     options = {"name": spec.key, "style": "Table Style Medium 2", "columns": columns, "autofilter": True}
     if data:
         options["data"] = data
@@ -176,7 +177,20 @@ def build_template(path, vba_project: Optional[bytes] = None, scheme: str = pres
             wb.close()
     else:
         wb.close()
+    _printable_buttons(path)
     return path
+
+
+def _printable_buttons(path: Path) -> None:
+    """XlsxWriter marks form buttons non-printing; make them print (and show in PDF renders)."""
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        items = [(i, z.read(i)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in items:
+            if info.filename.endswith(".vml") and b'ObjectType="Button"' in data:
+                data = data.replace(b"<x:PrintObject>False</x:PrintObject>", b"<x:PrintObject>True</x:PrintObject>")
+            z.writestr(info, data)
 
 
 def _pct(v):
