@@ -1,10 +1,18 @@
 """天猫方案一 (A1-*) and 天猫方案二 30-point scheme (A2-*): hand-worked from seed A."""
 from decimal import Decimal as D
 
-from tests.util import amount, close, close_months, codes, lines, person, points, staff_n
+from kefu_xl import engine, readers
+from tests.util import amount, close, close_months, codes, grids, lines, person, points, staff_n
 
 T1 = "tmall-1"
 T30 = "tmall-30"
+
+
+
+def problems(scheme, events):
+    """Reader and engine problems of a book (for inputs that must be rejected)."""
+    book, found = readers.read_book(grids(scheme, events))
+    return found + list(engine.compute_month(book).problems)
 
 
 # ---------------------------------------------------------------- 天猫方案一
@@ -42,13 +50,10 @@ def test_A1_3_suggestion_adopted_3_to_10_points_within_range():
 
 def test_A1_3_suggestion_points_outside_range_rejected():
 
-    from tests.util import grids
-    from kefu_xl import readers, engine
-    book, _ = readers.read_book(grids(T1, "日期 工号 规则 分值\n2026-11-03 K01 建议采纳 12\n2026-11-04 K02 建议采纳 -"))
-    res = engine.compute_month(book)
-    assert codes(res).count("E_OUT_OF_RANGE") == 1
-    assert codes(res).count("E_VALUE_REQUIRED") == 1
-    bad = [p for p in res.problems if p.code == "E_OUT_OF_RANGE"][0]
+    found = problems(T1, "日期 工号 规则 分值\n2026-11-03 K01 建议采纳 12\n2026-11-04 K02 建议采纳 -")
+    assert [p.code for p in found].count("E_OUT_OF_RANGE") == 1
+    assert [p.code for p in found].count("E_VALUE_REQUIRED") == 1
+    bad = [p for p in found if p.code == "E_OUT_OF_RANGE"][0]
     assert (bad.sheet, bad.row, bad.column) == ("事件", 2, "分值")
 
 
@@ -60,10 +65,7 @@ def test_A1_4_sales_case_shared_3_to_10_points():
 def test_A1_5_active_replies_3_to_5_points():
     res = close(T1, "日期 工号 规则 分值\n2026-11-06 K03 积极回复 5")
     assert person(res, "K03").score == 5
-    from tests.util import grids
-    from kefu_xl import readers, engine
-    book, _ = readers.read_book(grids(T1, "日期 工号 规则 分值\n2026-11-06 K03 积极回复 6"))
-    assert "E_OUT_OF_RANGE" in codes(engine.compute_month(book))
+    assert "E_OUT_OF_RANGE" in [p.code for p in problems(T1, "日期 工号 规则 分值\n2026-11-06 K03 积极回复 6")]
 
 
 def test_A1_6_daily_work_on_time_3_to_5_points_per_week():
@@ -82,15 +84,12 @@ def test_A1_8_special_contribution_amount_case_by_case():
 
 
 def test_A1_9_physical_punishment_refused_and_sanctions_recorded():
-    from tests.util import grids
-    from kefu_xl import readers, engine
-    book, problems = readers.read_book(grids(T1, "日期 工号 规则 金额 评价\n2026-11-03 K01 失职 - 下蹲"))
-    assert [p.code for p in problems] == ["E_PHYSICAL"]
-    assert (problems[0].row, problems[0].column) == (2, "评价")
+    found = problems(T1, "日期 工号 规则 金额 评价\n2026-11-03 K01 失职 - 下蹲")
+    assert [p.code for p in found] == ["E_PHYSICAL"]
+    assert (found[0].row, found[0].column) == (2, "评价")
     res = close(T1, "日期 工号 规则 金额 评价\n2026-11-03 K01 失职 - 记过")
     assert any("记过" in f for f in person(res, "K01").flags)
-    book, _ = readers.read_book(grids(T1, "日期 工号 规则 金额 评价\n2026-11-03 K01 失职 - 罚站军姿"))
-    assert "E_PHYSICAL" in [p.code for p in _]
+    assert "E_PHYSICAL" in [p.code for p in problems(T1, "日期 工号 规则 金额 评价\n2026-11-03 K01 失职 - 罚站军姿")]
 
 
 def test_A1_10_promise_not_kept_sanction_with_donation():

@@ -19,11 +19,17 @@ def _closed_october(events=EVENTS):
     return _write_back(g, plan)
 
 
+def _after(closed, events, month="2026-11"):
+    """A book with new events that keeps the sheets the October close wrote."""
+    g = grids("tmall-30", events, month=month)
+    for name in ("历史", "封存", "工资历史", "操作记录"):
+        g[name] = closed[name]
+    return g
+
+
 def test_edit_to_a_sealed_months_event_is_reported_with_its_row():
     g = _closed_october()
-    edited = grids("tmall-30", "日期 工号 规则 数量\n2026-10-03 K01 态度投诉 1\n2026-10-05 K02 好评表扬 1", month="2026-11")
-    for name in ("历史", "封存", "工资历史", "操作记录"):
-        edited[name] = g[name]
+    edited = _after(g, "日期 工号 规则 数量\n2026-10-03 K01 态度投诉 1\n2026-10-05 K02 好评表扬 1")
     plan = closing.plan_close(closing.load(edited))
     sealed = [p for p in plan.problems if p.code == "E_SEALED_EDIT"]
     assert [(p.sheet, p.row) for p in sealed] == [("事件", 2)]
@@ -33,9 +39,7 @@ def test_edit_to_a_sealed_months_event_is_reported_with_its_row():
 
 def test_unchanged_sealed_month_and_new_month_events_are_fine():
     g = _closed_october()
-    nxt = grids("tmall-30", EVENTS + "\n2026-11-03 K03 好建议 1", month="2026-11")
-    for name in ("历史", "封存", "工资历史", "操作记录"):
-        nxt[name] = g[name]
+    nxt = _after(g, EVENTS + "\n2026-11-03 K03 好建议 1")
     plan = closing.plan_close(closing.load(nxt))
     assert plan.exit_code == 0, plan.problems
     assert not [p for p in plan.problems if "SEALED" in p.code]
@@ -66,14 +70,10 @@ def test_reopen_then_reclose_keeps_both_versions_and_the_difference():
 
 def test_clearing_a_closed_months_events_is_archiving_not_an_edit():
     g = _closed_october()
-    nxt = grids("tmall-30", "日期 工号 规则 数量\n2026-11-03 K03 好建议 1", month="2026-11")
-    for name in ("历史", "封存", "工资历史", "操作记录"):
-        nxt[name] = g[name]
+    nxt = _after(g, "日期 工号 规则 数量\n2026-11-03 K03 好建议 1")
     plan = closing.plan_close(closing.load(nxt))
     assert plan.exit_code == 0, plan.problems
     # but deleting one of the two October events is an edit
-    part = grids("tmall-30", "日期 工号 规则 数量\n2026-10-05 K02 好评表扬 1\n2026-11-03 K03 好建议 1", month="2026-11")
-    for name in ("历史", "封存", "工资历史", "操作记录"):
-        part[name] = g[name]
+    part = _after(g, "日期 工号 规则 数量\n2026-10-05 K02 好评表扬 1\n2026-11-03 K03 好建议 1")
     plan = closing.plan_close(closing.load(part))
     assert [p.code for p in plan.errors] == ["E_SEALED_EDIT"]

@@ -16,6 +16,15 @@ def nov_row(grids):
     return next(i for i, r in enumerate(grids["事件"].rows) if i and r[0].month == 11)
 
 
+def with_unknown_staff(grids):
+    """The demo grids with one November event's 工号 changed to KF999; returns (grids, sheet row)."""
+    rows = [list(r) for r in grids["事件"].rows]
+    i = nov_row(grids)
+    rows[i][1] = "KF999"
+    grids["事件"] = Grid.of("事件", rows)
+    return grids, i + 1
+
+
 def demo_grids(month="2026-11"):
     return {
         "员工": grid_from_dicts(schema.STAFF, demo.staff_rows()),
@@ -83,13 +92,9 @@ def test_udf_cache_computes_a_month_once_for_many_cells(monkeypatch):
 
 
 def test_udf_input_error_is_a_chinese_message_in_the_cell():
-    grids = demo_grids()
-    rows = [list(r) for r in grids["事件"].rows]
-    i = nov_row(grids)
-    rows[i][1] = "KF999"
-    grids["事件"] = Grid.of("事件", rows)
+    grids, row = with_unknown_staff(demo_grids())
     out = udfs.KEFU_SCORE("KF001", *xlwings_tables(grids))
-    assert out.startswith(f"#错误：事件第{i + 1}行工号") and "KF999" in out
+    assert out.startswith(f"#错误：事件第{row}行工号") and "KF999" in out
 
 
 def _as_cell(v):
@@ -121,18 +126,14 @@ def test_month_close_macro_writes_the_same_sheets_as_the_headless_close(plan):
 
 
 def test_month_close_macro_reports_problems_in_a_sheet_and_marks_cells():
-    grids = demo_grids()
-    rows = [list(r) for r in grids["事件"].rows]
-    i = nov_row(grids)
-    rows[i][1] = "KF999"
-    grids["事件"] = Grid.of("事件", rows)
+    grids, row = with_unknown_staff(demo_grids())
     book = FakeBook.from_grids(grids)
     got = macros.run_close(macros.XlwingsBook(book))
     assert got.exit_code == 1
     title, text = book.app.alerts[-1]
-    assert title == "月结未完成" and f"事件 第{i + 1}行 工号" in text
+    assert title == "月结未完成" and f"事件 第{row}行 工号" in text
     problems = book.values("问题")
     assert problems[0] == list(schema.PROBLEMS.headers)
-    assert any(r[1] == "事件" and r[2] == i + 1 and r[3] == "工号" for r in problems[1:])
-    assert book.sheets["事件"].colors[(i + 1, 2)] == macros.HIGHLIGHT
+    assert any(r[1] == "事件" and r[2] == row and r[3] == "工号" for r in problems[1:])
+    assert book.sheets["事件"].colors[(row, 2)] == macros.HIGHLIGHT
     assert "结果" not in [s.name for s in book.sheets]  # nothing else written
