@@ -15,6 +15,7 @@ from typing import Dict, Iterable, List, Optional
 from . import close as closing
 from . import schema, xlsxio
 from .model import Month
+from .progress import Progress
 from .who import os_user
 
 TEMPLATE_NAME = "workbook_template.xlsm"
@@ -35,15 +36,19 @@ def load_file(path) -> closing.Loaded:
 
 
 def close_file(path, month: Optional[Month] = None, dry_run: bool = False, as_of: Optional[dt.date] = None,
-               user: Optional[str] = None) -> closing.Plan:
+               user: Optional[str] = None, progress: Optional[Progress] = None) -> closing.Plan:
     """Close a month on a workbook file.  Writes only when the plan is clean."""
+    progress = progress or Progress(force=False)
+    progress.step("读取")
     loaded = load_file(path)
     xlsxio.fault_point("read-done")
+    progress.step("计算")
     plan = closing.plan_close(loaded, month, as_of, user or os_user())
     xlsxio.fault_point("plan-done")
-    if plan.exit_code != closing.EXIT_OK or dry_run:
-        return plan
-    xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, plan.sheets))
+    if plan.exit_code == closing.EXIT_OK and not dry_run:
+        progress.step("写入")
+        xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, plan.sheets))
+    progress.step("完成")
     return plan
 
 
