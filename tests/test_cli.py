@@ -119,3 +119,21 @@ def test_reopen_and_payslips(tmp_path):
     assert len(list((tmp_path / "slips").glob("*.xlsx"))) == 20
     log = [r[2] for r in xlsxio.read_grids(book, ["操作记录"])["操作记录"].rows[1:]]
     assert log == ["月结", "重开", "重新月结", "工资条"]
+
+
+def test_headless_close_keeps_the_vba_project_buttons_and_input_sheets_of_an_xlsm(tmp_path):
+    import zipfile
+    book = tmp_path / "b.xlsm"
+    run("init", book, "--demo")
+    with zipfile.ZipFile(book) as z:
+        before = {n: z.read(n) for n in z.namelist()}
+    assert run("close", book, "--month", "2026-10")[0] == 0
+    with zipfile.ZipFile(book) as z:
+        after = {n: z.read(n) for n in z.namelist()}
+    for name in ("xl/vbaProject.bin", "xl/drawings/vmlDrawing1.vml"):
+        assert after[name] == before[name], name
+    pkg = xlsxio._Package(book)
+    for sheet in ("员工", "事件", "规则", "等级", "参数", "看板", "说明", "图表"):
+        part = pkg.part_of(sheet)
+        assert after[part] == before[part], sheet
+    assert "application/vnd.ms-excel.sheet.macroEnabled" in after["[Content_Types].xml"].decode()

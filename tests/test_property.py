@@ -62,3 +62,19 @@ def test_check_and_close_never_raise_and_accepted_books_close(scheme, events, st
             assert sum(ln.points for ln in person.lines) == person.score
     else:
         assert plan.exit_code == 1 and plan.sheets == ()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(scheme=st.sampled_from(SCHEMES), events=st.lists(event, max_size=8))
+def test_random_workbook_files_check_and_close_without_raising(tmp_path_factory, scheme, events):
+    from kefu_xl import files
+    from tests.workbooks import save
+    path = save(_grids(scheme, events, []), tmp_path_factory.mktemp("p") / "book.xlsx")
+    before = path.read_bytes()
+    result, problems = files.check_file(path)
+    plan = files.close_file(path)
+    if any(p.is_error for p in problems):
+        assert plan.exit_code == 1 and path.read_bytes() == before
+    else:
+        assert plan.exit_code == 0, plan.problems
+        assert files.load_file(path).book.history  # the close was written and reads back

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import xlsxwriter
 
+from kefu_xl.grid import CellError
+
 
 def tiny_png() -> bytes:
     """A valid 2x2 red PNG, made without PIL."""
@@ -29,7 +31,9 @@ def save(grids, path, decorate: bool = False, vba: bytes = None) -> Path:
             for j, v in enumerate(row):
                 if v is None:
                     continue
-                if hasattr(v, "year"):
+                if isinstance(v, CellError):  # a formula whose cached value is the error
+                    ws.write_formula(g.first_row - 1 + i, g.first_col - 1 + j, "=NA()", None, v.code)
+                elif hasattr(v, "year"):
                     ws.write_datetime(g.first_row - 1 + i, g.first_col - 1 + j, v, date_fmt)
                 else:
                     ws.write(g.first_row - 1 + i, g.first_col - 1 + j, v)
