@@ -1,4 +1,5 @@
 """The template: deterministic, VBA readable back by an independent reader, formulas valid."""
+import importlib.util
 import inspect
 import re
 import zipfile
@@ -59,22 +60,43 @@ def test_every_udf_has_a_wrapper_with_its_arity():
     assert {f.__name__ for f in vbabuild.udf_functions()} == {f.__name__ for f in udfs.UDFS}
 
 
-def test_a_new_udf_without_a_wrapper_is_caught(fresh):
-    """The template's wrappers must be regenerated when a UDF is added."""
-    class Fake:
-        pass
-    fake = Fake()
-    for f in udfs.UDFS:
-        setattr(fake, f.__name__, f)
+def _shipped_modules(path):
+    with zipfile.ZipFile(path) as z:
+        return vbabuild.module_sources(z.read("xl/vbaProject.bin"))
 
-    @udfs.udf(*udfs.TABLE_ARGS)
-    def KEFU_NEW(staff, events, rules, tiers, settings, month=None, history=None):
-        """新函数"""
-    fake.KEFU_NEW = KEFU_NEW
-    with zipfile.ZipFile(fresh) as z:
-        shipped = vbabuild.module_sources(z.read("xl/vbaProject.bin"))["xlwings_udfs"]
-    assert "KEFU_NEW" in vbabuild.udf_wrappers_bas(fake)
+
+def _lines(text):
+    return [ln.rstrip() for ln in text.replace("\r\n", "\n").splitlines()
+            if ln.strip() and not ln.startswith("Attribute VB_")]
+
+
+def test_the_template_wrappers_are_the_ones_kefu_xl_udfs_generates_now():
+    """Fails when a UDF is added, removed or changed without rebuilding the template."""
+    shipped = _shipped_modules(TEMPLATE)
+    assert _lines(shipped["xlwings_udfs"]) == _lines(vbabuild.to_ascii(vbabuild.udf_wrappers_bas()))
+    assert _lines(shipped["KefuFunctions"]) == _lines(vbabuild.to_ascii(vbabuild.udf_register_bas()))
+    wrapped = set(re.findall(r"^Function (KEFU_\w+)\(", shipped["xlwings_udfs"], re.M))
+    assert wrapped == {f.__name__ for f in udfs.UDFS}
+
+
+def test_a_new_udf_without_a_wrapper_is_caught(tmp_path):
+    """kefu_xl.udfs plus one more function: its wrapper is generated, and the shipped one differs."""
+    source = Path(udfs.__file__).read_text(encoding="utf-8") + '''
+
+@udf(*TABLE_ARGS)
+def KEFU_NEW(staff, events, rules, tiers, settings, month=None, history=None):
+    """新函数"""
+    return [[1]]
+'''
+    (tmp_path / "udfs_plus.py").write_text(source, encoding="utf-8")
+    spec = importlib.util.spec_from_file_location("kefu_xl.udfs_plus", tmp_path / "udfs_plus.py")
+    plus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plus)
+    regenerated = vbabuild.udf_wrappers_bas(plus, module_name="kefu_xl.udfs")
+    assert "Function KEFU_NEW(staff, events, rules, tiers, settings, Optional month, Optional history)" in regenerated
+    shipped = _shipped_modules(TEMPLATE)["xlwings_udfs"]
     assert "KEFU_NEW" not in shipped
+    assert _lines(shipped) != _lines(vbabuild.to_ascii(regenerated))
 
 
 BUILTINS = {"SUM", "IF", "COUNTIFS", "SUMIFS", "INDEX", "MATCH", "IFERROR", "TEXT", "VLOOKUP"}
