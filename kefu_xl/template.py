@@ -61,6 +61,14 @@ HELP = [
     ("incentive：激励与纪律，提成、季度排名奖、违纪阶梯罚款、服务之星（政策 C、D、E）", ""),
     ("每条规则在「规则」表的 来源 列注明政策编号（见 DOMAIN.md），HR 可以修改数值或增删规则。", ""),
     ("", ""),
+    ("规则类型（规则表 类型）", "h"),
+    ("@kinds", ""),
+    ("分值/金额写法：5 固定值；3~10 由 HR 在事件行填写范围内的值；0.5% 按事件金额的比例；警告;-1 按次数阶梯（首次警告，之后每次 -1）；"
+     "全组100 落到全组每人。参数列用 ; 分隔：键=值、区间:结果、条件（如 满意度>=98%）。", ""),
+    ("", ""),
+    ("工作表", "h"),
+    ("@sheets", ""),
+    ("", ""),
     ("事件状态", "h"),
     ("空、已批准、生效：计入；待审、已审核、异议中：不计入，月结时列出；驳回：不计入；公示中：公示满「公示天数」个工作日后计入。", ""),
     ("", ""),
@@ -75,6 +83,80 @@ HELP = [
     ("WPS、Linux 或没有 Excel：使用命令行 kefu-xl check / close / payslips（见 README）。", ""),
     ("工资条按人加密：密码为「员工」表的 工资条密码，或 工号+身份证后六位。", ""),
 ]
+
+
+KIND_HELP = {  # rule kind -> what it does; an example row of the presets is added when there is one
+    "event": "每条事件计入分值或金额，可按次数阶梯",
+    "rating": "按评价 优/良/中/差 给分",
+    "band": "按指标值所在区间给分或给结果",
+    "metric": "业绩等指标，供排名和条件使用",
+    "condition": "满足条件时加分或奖励",
+    "rank": "按名次奖励",
+    "streak": "连续若干个月满足条件时奖励或提示",
+    "base": "每月基础分",
+    "component": "考核维度的满分",
+    "cap": "得分上限/下限",
+    "pass": "合格线",
+    "grade": "按得分评定等级",
+    "bonus_cut": "低分扣减当月奖金的比例",
+    "per_point": "超过基数的部分每分奖励",
+    "increase": "较基数增长的部分按阶梯奖励",
+    "exclude": "满足条件的人不参加本期考评",
+    "shared": "公共销售额按比例提成，由全体客服平分",
+    "sanction": "允许记录的处分种类",
+    "flower": "小红花的发放配额、有效期和奖励",
+}
+SHEET_HELP = {
+    "说明": "本页。",
+    DASHBOARD: "【月结】【检查】按钮、本月排行榜和个人查询（Excel 函数）。",
+    "员工": "输入：一人一行，工号唯一。",
+    "事件": "输入：每件奖惩、每个指标一行。",
+    "规则": "输入：规则即数据，每行一条；方案 为空表示所有方案都用。已预置全部方案。",
+    "等级": "输入：岗位等级、基本工资、奖金比例、津贴、晋升条件。",
+    "参数": "输入：月份、方案、公示天数、社保费率、最低工资等，可按 生效月份 分段。",
+    "结果": "月结写入：每人得分、名次、评定、奖罚金额和提示。",
+    "明细": "月结写入：每一分、每一元的来历（事件行、规则、政策出处）。",
+    "荣誉榜": "月结写入：本月、本季度、本年度的奖项，以及需要 HR 处理的事项。",
+    CHART_SHEET: "趋势、组别、分布图表（数据来自月结写入的 趋势/组别/分布 表）。",
+    "工资表": "月结写入：每人应发、扣款、社保、个税、实发。",
+    "工资条": "月结写入：每人一条；kefu-xl payslips 可生成加密的个人工资条。",
+    "小红花": "月结写入：小红花发放、有效期和配额。",
+    "历史": "每次月结追加；连续类规则读取此表，请勿修改。",
+    "问题": "检查或月结发现的问题：工作表、行、列、说明。",
+    "操作记录": "每次月结、检查、重开的时间、操作人和摘要。",
+    "趋势": "月结写入：每人各月得分（图表数据）。",
+    "组别": "月结写入：各组平均分（图表数据）。",
+    "分布": "月结写入：本月得分分布（图表数据）。",
+    "封存": "隐藏：已月结月份的事件指纹，防止事后改动。",
+    "工资历史": "隐藏：各月工资累计（个税累计预扣用）。",
+    "xlwings.conf": "隐藏：xlwings 设置（UDF Modules = kefu_xl.udfs）。",
+}
+
+
+def help_lines() -> List[tuple]:
+    """The 说明 sheet: HELP with the rule kinds and the sheets filled in."""
+    from .rules import KINDS
+    examples: Dict[str, Dict] = {}
+    for r in presets.rule_rows():  # the first row of each kind, one with a ladder or range if there is one
+        shaped = any(ch in str(r.get(k) or "") for k in ("points", "amount") for ch in ";~")
+        if r["kind"] not in examples or (shaped and not examples[r["kind"]]["_shaped"]):
+            examples[r["kind"]] = dict(r, _shaped=shaped)
+    out = []
+    for text, kind in HELP:
+        if text == "@kinds":
+            for key, names in KINDS.items():
+                line = f"{names[0]}：{KIND_HELP.get(key, '')}"
+                ex = examples.get(names[0])
+                if ex:
+                    spec = "；".join(f"{schema.RULES.column(k).header} {ex[k]}" for k in ("points", "amount", "params")
+                                    if ex.get(k) not in (None, ""))
+                    line += f"。例：{ex['name']}（{ex['source']}）" + (f"，{spec}" if spec else "")
+                out.append((line, ""))
+        elif text == "@sheets":
+            out += [(f"{name}：{SHEET_HELP.get(name, '')}", "") for name in ORDER]
+        else:
+            out.append((text, kind))
+    return out
 
 
 def _column_formats(wb, spec: SheetSpec) -> List:
@@ -114,6 +196,17 @@ def _validations(ws, spec: SheetSpec, last_row: int) -> None:
                                                     "error_message": f"请从下拉列表选择{c.header}"})
 
 
+def _scheme_dropdown(ws, settings: Sequence[Dict]) -> None:
+    """参数: the 方案 value is chosen from the shipped schemes."""
+    col = [c.key for c in schema.SETTINGS.columns].index("value")
+    for i, row in enumerate(settings, start=1):
+        if row.get("key") == "方案":
+            ws.data_validation(i, col, i, col, {
+                "validate": "list", "source": list(presets.SCHEMES), "input_title": "方案",
+                "input_message": "选择方案；说明 表列出各方案的来源", "error_title": "kefu-xl",
+                "error_message": "请从下拉列表选择方案"})
+
+
 def _owned(wb, ws, spec: SheetSpec, header_fmt) -> None:
     for j, c in enumerate(spec.columns):
         ws.write(0, j, c.header, header_fmt)
@@ -145,7 +238,7 @@ def build_template(path, vba_project: Optional[bytes] = None, scheme: str = pres
     # 说明
     ws = sheets["说明"]
     ws.set_column(0, 0, 120)
-    for i, (text, kind) in enumerate(HELP):
+    for i, (text, kind) in enumerate(help_lines()):
         ws.write(i, 0, text, {"title": title_fmt, "h": h_fmt}.get(kind))
 
     # inputs
@@ -154,7 +247,9 @@ def build_template(path, vba_project: Optional[bytes] = None, scheme: str = pres
     _add_table(wb, sheets["规则"], schema.RULES, presets.rule_rows(), 40, header_fmt)
     tiers = [dict(t, base_pay=t.get("base_pay"), bonus_rate=_pct(t.get("bonus_rate"))) for t in presets.tier_rows()]
     _add_table(wb, sheets["等级"], schema.TIERS, tiers, 10, header_fmt)
-    _add_table(wb, sheets["参数"], schema.SETTINGS, presets.setting_rows(scheme, month), 10, header_fmt)
+    settings = presets.setting_rows(scheme, month)
+    _add_table(wb, sheets["参数"], schema.SETTINGS, settings, 10, header_fmt)
+    _scheme_dropdown(sheets["参数"], settings)
 
     # owned sheets: headers only, the close writes the rest
     for spec in schema.OWNED_SHEETS:
@@ -202,17 +297,45 @@ def _pct(v):
 TABLES = "staff[#All],events[#All],rules[#All],tiers[#All],settings[#All]"
 
 
+STATUS_CELL = "B4"  # KefuMain writes its message here when KEFU_XL_NO_DIALOG is set
+PERSON_CELL = "Q3"  # the 工号 the person block looks up
+PERSON_FUNCTIONS = (("得分", "KEFU_SCORE"), ("评定", "KEFU_GRADE"), ("应发工资", "KEFU_TIER_SALARY"),
+                    ("扣减奖金", "KEFU_BONUS_DEDUCTION"))
+
+
 def _dashboard(wb, ws, title_fmt, h_fmt) -> None:
-    ws.set_column(0, 0, 14)
-    ws.set_column(1, 1, 60)
+    """Buttons, a status line, the month's board (spills 13 columns from A7) and,
+    right of it, a person block: 工号 in Q3, four single-cell functions, and
+    KEFU_EXPLAIN spilling from P10."""
+    board_cols = 13
+    ws.set_column(0, board_cols - 1, 10)
+    ws.set_column(board_cols, board_cols + 1, 3)
+    ws.set_column(15, 15, 12)
+    ws.set_column(16, 21, 12)
+    input_fmt = wb.add_format({"bg_color": "#FFF2CC", "border": 1})
+    label_fmt = wb.add_format({"bold": True})
     ws.write(0, 0, "客服绩效看板", title_fmt)
     ws.write(1, 0, "点【检查】查看输入问题；点【月结】完成本月月结（月份、方案见「参数」表）。")
-    ws.write(3, 0, "状态")
-    ws.write(3, 1, "")
-    ws.insert_button("D1", {"macro": "KefuMonthClose", "caption": "月结", "width": 96, "height": 36})
-    ws.insert_button("F1", {"macro": "KefuCheck", "caption": "检查", "width": 96, "height": 36})
-    ws.write(5, 0, "本月排行榜（需要 xlwings 加载项；没有时显示 #NAME?，请用【月结】或命令行）", h_fmt)
-    ws.write_dynamic_array_formula(6, 0, 6, 0, f"=KEFU_BOARD({TABLES})")
+    ws.write("A4", "状态", label_fmt)
+    ws.write(STATUS_CELL, "")
+    ws.insert_button("H1", {"macro": "KefuMonthClose", "caption": "月结", "width": 96, "height": 36})
+    ws.insert_button("J1", {"macro": "KefuCheck", "caption": "检查", "width": 96, "height": 36})
+    ws.write(5, 0, "本月排行榜（Excel 函数，需要 Windows 版 Excel 和 xlwings 加载项；没有时显示安装说明，"
+                   "宏未启用时显示 #NAME?。月结不依赖它。）", h_fmt)
+    ws.write_dynamic_array_formula(6, 0, 6, 0, f"=KEFU_BOARD({TABLES})", None, "")
+
+    ws.write(0, 15, "个人查询", h_fmt)
+    ws.write(2, 15, "工号", label_fmt)
+    ws.write(PERSON_CELL, "", input_fmt)
+    ws.data_validation(PERSON_CELL, {"validate": "list", "source": LIST_SOURCES[("events", "id")],
+                                     "ignore_blank": True, "show_error": False,
+                                     "input_title": "工号", "input_message": "选择或输入一个工号"})
+    for i, (label, fn) in enumerate(PERSON_FUNCTIONS):
+        ws.write(3 + i, 15, label, label_fmt)
+        ws.write_formula(3 + i, 16, f'=IF({PERSON_CELL}="","",{fn}({PERSON_CELL},{TABLES}))', None, "")
+    ws.write(8, 15, "得分与工资明细", label_fmt)
+    ws.write_dynamic_array_formula(9, 15, 9, 15, f'=IF({PERSON_CELL}="","",KEFU_EXPLAIN({PERSON_CELL},{TABLES}))',
+                                   None, "")
 
 
 def _charts(wb, sheets) -> None:

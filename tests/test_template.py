@@ -145,3 +145,47 @@ def test_template_sheets_tables_validation_and_xlwings_conf(fresh):
         vml = "".join(z.read(n).decode("utf-8", "ignore") for n in names if n.endswith(".vml"))
         assert "KefuMonthClose" in vml and "KefuCheck" in vml
         assert sum(1 for n in names if n.startswith("xl/charts/chart")) == 4
+
+
+def test_help_sheet_covers_schemes_sheets_rule_kinds_and_setup(fresh):
+    from kefu_xl import presets, template
+    from kefu_xl.rules import KINDS
+    wb = openpyxl.load_workbook(fresh, keep_vba=True)
+    text = "\n".join(str(c.value) for c in wb["说明"]["A"] if c.value)
+    for scheme, policy in (("tmall-1", "天猫方案一"), ("tmall-30", "天猫方案二"), ("aftersales-130", "130分KPI"),
+                           ("classic-100", "2011版")):
+        line = next(ln for ln in text.splitlines() if ln.startswith(scheme + "："))
+        assert policy in line
+    assert set(presets.SCHEMES) <= {ln.split("：")[0] for ln in text.splitlines()}
+    for name in template.ORDER:
+        assert any(ln.startswith(name + "：") for ln in text.splitlines()), name
+    for names in KINDS.values():
+        assert any(ln.startswith(names[0] + "：") for ln in text.splitlines()), names[0]
+    for words in ("pip install kefu-xl", "xlwings addin install", "Mac", "WPS", "kefu-xl close"):
+        assert words in text
+
+
+def test_dashboard_uses_every_kefu_function_and_the_status_cell_the_macro_writes(fresh):
+    from kefu_xl import template
+    wb = openpyxl.load_workbook(fresh, keep_vba=True)
+    ws = wb[template.DASHBOARD]
+    formulas = " ".join(str(getattr(c.value, "text", c.value)) for row in ws.iter_rows() for c in row
+                        if str(getattr(c.value, "text", c.value) or "").startswith("="))
+    assert {f.__name__ for f in udfs.UDFS} == set(re.findall(r"KEFU_\w+", formulas))
+    bas = (ROOT / "kefu_xl" / "vba" / "KefuMain.bas").read_text(encoding="utf-8")
+    assert f'KEFU_STATUS_CELL As String = "{template.STATUS_CELL}"' in bas
+    assert f'KefuStatusSheet = "{template.DASHBOARD}"' in bas
+    with zipfile.ZipFile(fresh) as z:  # the board and the explanation are spilling (dynamic array) formulas
+        xml = z.read("xl/worksheets/sheet2.xml").decode("utf-8")
+    assert re.search(r'<c r="A7" cm="1"[^>]*><f t="array" ref="A7">KEFU_BOARD\(staff\[#All\],events\[#All\]', xml)
+    assert re.search(r'<c r="P10" cm="1"[^>]*><f t="array" ref="P10">IF\(Q3="","",KEFU_EXPLAIN\(', xml)
+    assert "_xlfn.KEFU" not in xml
+
+
+def test_scheme_is_chosen_from_the_shipped_schemes(fresh):
+    from kefu_xl import presets
+    ws = openpyxl.load_workbook(fresh, keep_vba=True)["参数"]
+    row = next(c.row for c in ws["A"] if c.value == "方案")
+    dv = [d for d in ws.data_validations.dataValidation if f"B{row}" in str(d.sqref)]
+    assert dv and dv[0].formula1 == '"' + ",".join(presets.SCHEMES) + '"'
+    assert ws[f"B{row}"].value in presets.SCHEMES
