@@ -189,3 +189,13 @@ def test_scheme_is_chosen_from_the_shipped_schemes(fresh):
     dv = [d for d in ws.data_validations.dataValidation if f"B{row}" in str(d.sqref)]
     assert dv and dv[0].formula1 == '"' + ",".join(presets.SCHEMES) + '"'
     assert ws[f"B{row}"].value in presets.SCHEMES
+
+
+def test_build_does_not_depend_on_the_time_zone(tmp_path):
+    import os
+    import subprocess
+    import sys
+    out = tmp_path / "tz.xlsm"
+    subprocess.run([sys.executable, str(ROOT / "tools" / "build_template.py"), str(out)], check=True,
+                   capture_output=True, env=dict(os.environ, TZ="Pacific/Auckland"), timeout=300)
+    assert out.read_bytes() == TEMPLATE.read_bytes()

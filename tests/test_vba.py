@@ -219,3 +219,39 @@ def test_libreoffice_compiles_and_runs_the_generated_registration():
     """LibreOffice has no MacroOptions: the Sub must still compile and finish (errors are ignored)."""
     out = _run("KefuFunctions.KefuRegisterFunctions")
     assert "error" not in out, out
+
+
+# ---------------------------------------------------------------- pyOpenVBA's interpreter runs it
+def test_pyopenvba_interpreter_runs_the_buttons_with_runpython_routed_to_python():
+    """With an add-in named xlwings.xlam open, the buttons hand exactly the macros'
+    Python commands to its RunPython (here a Python callable); the message
+    function is plain VBA and gives the install text."""
+    from pyopenvba.apps.excel import ExcelApplication
+
+    app = ExcelApplication.open(TEMPLATE)
+    ours = app.workbook
+    assert app.run("KefuMissingMessage") == INSTALL_MESSAGE
+    assert app.run("KefuXlwingsAvailable") is False
+    addin = app.add_workbook()
+    addin.name = "xlwings.xlam"
+    app.activate_workbook(ours)
+    commands = []
+    run = app.interpreter.run
+
+    def routed(macro, args):
+        if macro.replace("'", "").lower() == "xlwings.xlam!runpython":
+            commands.append(args)
+            return 0
+        return run(macro, args)
+
+    app.interpreter.run = routed
+    assert app.run("KefuXlwingsAvailable") is True
+    app.run("KefuMonthClose")
+    app.run("KefuCheck")
+    assert commands == [["import kefu_xl.macros; kefu_xl.macros.month_close()"],
+                        ["import kefu_xl.macros; kefu_xl.macros.check()"]]
+    assert app.dialogs == []
+    for command in commands:  # and the commands name entry points that exist
+        module, call = command[0].split("; ")
+        import kefu_xl.macros as macros
+        assert module == "import kefu_xl.macros" and callable(getattr(macros, call[len("kefu_xl.macros."):-2]))
