@@ -34,6 +34,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
+import inspect
 import io
 import os
 import re
@@ -317,7 +318,9 @@ def udf_register_bas(module=None) -> str:
             continue
         helps = [_vba_text(a["doc"]) for a in x["args"] if not a["vba"] and a["name"] != "caller"]
         category = x["category"] if isinstance(x["category"], int) else _vba_text(str(x["category"]))
-        call = (f'    Application.MacroOptions Macro:=book & "{x["name"]}", Description:={_vba_text(x["ret"]["doc"])}, '
+        # the docstring (xlwings' fallback text names the build machine's path: not in a shipped file)
+        description = _vba_text(inspect.getdoc(f) or x["name"])
+        call = (f'    Application.MacroOptions Macro:=book & "{x["name"]}", Description:={description}, '
                 f"Category:={category}")
         if helps:
             # one literal per statement keeps each well inside VBA's line limits once ChrW-encoded

@@ -255,3 +255,9 @@ def test_pyopenvba_interpreter_runs_the_buttons_with_runpython_routed_to_python(
         module, call = command[0].split("; ")
         import kefu_xl.macros as macros
         assert module == "import kefu_xl.macros" and callable(getattr(macros, call[len("kefu_xl.macros."):-2]))
+
+
+def test_register_module_never_embeds_the_build_machine_path(tmp_path):
+    fixture = _load(tmp_path, "kefu_nodoc_udfs", "import xlwings as xw\n\n@xw.func\ndef KEFU_Y(a):\n    return 1\n")
+    text = vbabuild.udf_register_bas(fixture)
+    assert 'Description:="KEFU_Y"' in text and str(tmp_path) not in text
