@@ -215,6 +215,12 @@ def test_libreoffice_runs_kefumonthclose_to_the_missing_xlwings_path():
     assert out["cell"] == INSTALL_MESSAGE
 
 
+def test_libreoffice_runs_kefucheck_the_same_way():
+    out = _run("KefuMain.KefuCheck", "看板!B4")
+    assert "error" not in out, out
+    assert out["cell"] == INSTALL_MESSAGE
+
+
 def test_libreoffice_compiles_and_runs_the_generated_registration():
     """LibreOffice has no MacroOptions: the Sub must still compile and finish (errors are ignored)."""
     out = _run("KefuFunctions.KefuRegisterFunctions")
