@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
@@ -78,72 +79,26 @@ def check_file(path, month: Optional[Month] = None, as_of: Optional[dt.date] = N
 # ---------------------------------------------------------------- init
 def init_workbook(path, scheme: Optional[str] = None, demo: bool = False, month: Optional[str] = None,
                   force: bool = False) -> Path:
-    """A new workbook from the template; with demo data on request."""
+    """A new workbook: a copy of the shipped template, or, with a scheme, month or
+    demo data, the same template built with them (reusing the shipped VBA project)."""
     path = Path(path)
     if path.exists() and not force:
         raise FileExistsError(f"{path} 已存在；如要覆盖请加 --force")
     path.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(template_path(), path)
-    settings: Dict[str, object] = {}
-    if scheme:
-        settings["方案"] = scheme
-    if month:
-        settings["月份"] = month
-    rows: Dict[str, List[dict]] = {}
+    source = template_path()
+    if not (scheme or demo or month):
+        shutil.copyfile(source, path)
+        return path
+    from . import presets, template
+    staff: List[dict] = []
+    events: List[dict] = []
     if demo:
         from . import demo as demo_data
-        settings.setdefault("方案", demo_data.DEMO_SCHEME)
-        settings.setdefault("月份", str(demo_data.DEMO_MONTHS[0]))
-        rows[schema.STAFF.name] = demo_data.staff_rows()
-        rows[schema.EVENTS.name] = demo_data.event_rows()
-    if settings or rows:
-        fill_inputs(path, rows, settings)
+        scheme = scheme or demo_data.DEMO_SCHEME
+        month = month or str(demo_data.DEMO_MONTHS[0])
+        staff, events = demo_data.staff_rows(), demo_data.event_rows()
+    with zipfile.ZipFile(source) as z:
+        vba = z.read("xl/vbaProject.bin")
+    template.build_template(path, vba_project=vba, scheme=scheme or presets.DEFAULT_SCHEME,
+                            month=month or "2026-11", staff=staff, events=events)
     return path
-
-
-def fill_inputs(path: Path, rows: Dict[str, List[dict]], settings: Dict[str, object]) -> None:
-    """Put rows into the (empty) input tables of a fresh copy of the template.
-
-    Only used on a new file made from our own template, which holds nothing of
-    the user's yet, so an openpyxl load and save (keeping the VBA) is safe here.
-    """
-    import openpyxl
-
-    wb = openpyxl.load_workbook(path, keep_vba=True)
-    for sheet_name, data in rows.items():
-        spec = schema.BY_NAME[sheet_name]
-        ws = wb[sheet_name]
-        header = [c.value for c in ws[1]]
-        keys = {}
-        for c in spec.columns:
-            if c.header in header:
-                keys[c.key] = header.index(c.header) + 1
-        for r, row in enumerate(data, start=2):
-            for key, col in keys.items():
-                v = row.get(key)
-                cell = ws.cell(row=r, column=col)
-                cell.value = v
-        _resize_table(ws, spec.key, len(data) + 1, len(header))
-    if settings:
-        ws = wb[schema.SETTINGS.name]
-        for row in ws.iter_rows(min_row=2):
-            key = row[0].value
-            if key in settings:
-                row[1].value = settings.pop(key)
-        for key, value in settings.items():
-            ws.append([key, value])
-        _resize_table(ws, schema.SETTINGS.key, ws.max_row, ws.max_column)
-    wb.save(path)
-
-
-def _resize_table(ws, name: str, last_row: int, ncols: int) -> None:
-    from openpyxl.utils import get_column_letter
-
-    for t in ws.tables.values():
-        if t.name == name or t.displayName == name:
-            start = t.ref.split(":")[0]
-            end_col = "".join(ch for ch in t.ref.split(":")[1] if ch.isalpha())
-            end_row = max(last_row, int("".join(ch for ch in t.ref.split(":")[1] if ch.isdigit())))
-            t.ref = f"{start}:{end_col}{end_row}"
-            if t.autoFilter is not None:
-                t.autoFilter.ref = t.ref

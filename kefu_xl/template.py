@@ -215,8 +215,12 @@ def _owned(wb, ws, spec: SheetSpec, header_fmt) -> None:
 
 
 def build_template(path, vba_project: Optional[bytes] = None, scheme: str = presets.DEFAULT_SCHEME,
-                   month: str = "2026-11") -> Path:
-    """Write the template to `path` (.xlsm with a VBA project, .xlsx without)."""
+                   month: str = "2026-11", staff: Sequence[Dict] = (), events: Sequence[Dict] = ()) -> Path:
+    """Write the template to `path` (.xlsm with a VBA project, .xlsx without).
+
+    `staff` and `events` (dict rows keyed by column keys) pre-fill the input
+    tables: `kefu-xl init --demo` builds its workbook this way.
+    """
     import xlsxwriter
 
     path = Path(path)
@@ -242,8 +246,8 @@ def build_template(path, vba_project: Optional[bytes] = None, scheme: str = pres
         ws.write(i, 0, text, {"title": title_fmt, "h": h_fmt}.get(kind))
 
     # inputs
-    _add_table(wb, sheets["员工"], schema.STAFF, [], EMPTY_ROWS["staff"], header_fmt)
-    _add_table(wb, sheets["事件"], schema.EVENTS, [], EMPTY_ROWS["events"], header_fmt)
+    _add_table(wb, sheets["员工"], schema.STAFF, list(staff), EMPTY_ROWS["staff"], header_fmt)
+    _add_table(wb, sheets["事件"], schema.EVENTS, list(events), EMPTY_ROWS["events"], header_fmt)
     _add_table(wb, sheets["规则"], schema.RULES, presets.rule_rows(), 40, header_fmt)
     tiers = [dict(t, base_pay=t.get("base_pay"), bonus_rate=_pct(t.get("bonus_rate"))) for t in presets.tier_rows()]
     _add_table(wb, sheets["等级"], schema.TIERS, tiers, 10, header_fmt)

@@ -102,9 +102,8 @@ def _num(d: Decimal):
     return float(money(d))
 
 
-# Argument declarations, kept as data: applied with xw.arg/xw.func here, and read
-# by kefu_xl.vbabuild to generate the VBA wrappers (on Linux xw.func and xw.arg
-# are no-ops, so the metadata must be reproducible from this table).
+# Argument declarations, applied with xw.arg/xw.func (kefu_xl.vbabuild re-runs
+# them under xlwings' real decorators to generate the VBA wrappers).
 ARGS = {
     "staff_id": dict(doc="工号，如 KF001"),
     "staff": dict(ndim=2, doc="员工表（含表头），如 staff[#全部]"),
@@ -120,13 +119,11 @@ PERSON_ARGS = ("staff_id",) + TABLE_ARGS
 
 
 def udf(*argnames):
-    """Declare an Excel function: xlwings decorators plus readable metadata."""
+    """Declare an Excel function: the xlwings decorators for its arguments."""
     def deco(fn):
         for name in reversed(argnames):
             fn = xw.arg(name, **ARGS[name])(fn)
-        fn = xw.func(category=CATEGORY)(fn)
-        fn.__kefu_xl__ = {"category": CATEGORY, "args": tuple((n, dict(ARGS[n])) for n in argnames)}
-        return fn
+        return xw.func(category=CATEGORY)(fn)
     return deco
 
 
