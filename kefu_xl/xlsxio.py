@@ -1,42 +1,55 @@
 """Workbook files without Excel: fast reads, surgical writes, atomic saves.
 
 * `read_grids` reads sheets with python-calamine (fast, Rust), then overlays
-  Excel error values (#N/A, #REF! …), which calamine reports as empty, from a
-  scan of the sheet XML for ``t="e"`` cells.
+  the Excel error values (#N/A, #REF! ...) that calamine reports as empty,
+  from a scan of the sheet XML for ``t="e"`` cells.
 * `write_sheets` copies every part of the package unchanged (the compressed
   bytes as they are) and replaces only the worksheets of the sheets the close
-  owns, adding missing ones; styles are appended, never renumbered.  VBA
-  project, buttons, charts, images, comments, validation, conditional formats
-  and defined names of all other sheets are untouched.  Strings are written
-  inline and never as formulas, so text starting with = + - @ stays text.
+  owns, adding missing ones.  Of a replaced worksheet it keeps what the close
+  does not own (root namespaces, code name, drawings, comments, tables, print
+  set-up, extensions) and its ``_rels`` part.  Styles are found again or
+  appended, never renumbered.  Strings are written inline and never as
+  formulas, so text starting with = + - @ stays text.
 * `atomic_replace` writes a temporary file next to the workbook, keeps the
   old version as ``.bak`` and renames; it refuses while Excel, WPS or
   LibreOffice has the file open (their lock files).
+
+`SheetOut.extra` keys understood by the writer (all optional):
+``freeze`` top-left cell of the scrolling area ("C3"; default: below the
+header; falsy: no frozen panes), ``header_rows`` / ``section_rows`` sheet rows
+styled like the header, ``totals_row`` a sheet row in bold, ``merge``
+[(r1, c1, r2, c2)], ``row_breaks`` rows after which a page break goes,
+``fit_to_width`` one page wide, ``paper`` ("A4", "A3", "Letter"),
+``orientation`` ("portrait"/"landscape").  No autofilter is written on sheets
+with page breaks, section rows or a table.
 """
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
+import posixpath
 import re
 import shutil
 import struct
 import tempfile
+import zipfile
 import zlib
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
-from xml.sax.saxutils import escape
+from typing import Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
+from xml.etree import ElementTree as ET
 
 from .grid import CellError, Grid, SheetOut
 from .schema import norm_text
 
 
 class WorkbookError(Exception):
-    """The file cannot be used (not a workbook, encrypted, open elsewhere)."""
+    """The file cannot be used: missing, not a workbook, encrypted or damaged."""
 
 
 class WorkbookLocked(WorkbookError):
-    pass
+    """The workbook is open in Excel, WPS or LibreOffice (their lock file exists)."""
 
 
 FAULT_ENV = "KEFU_XL_FAULT"
@@ -48,510 +61,1050 @@ def fault_point(name: str) -> None:
         os._exit(86)
 
 
-# ---------------------------------------------------------------- package structure
+# ---------------------------------------------------------------- XML text helpers
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 WS_TYPE = NS_REL + "/worksheet"
 WS_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-_SHEET_RE = re.compile(r"<(?:\w+:)?sheet\b([^>]*?)/?>")
-_ATTR_RE = re.compile(r'([\w:]+)="([^"]*)"')
-_REL_RE = re.compile(r"<(?:\w+:)?Relationship\b([^>]*?)/?>")
+STYLES_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+_XML_DECL = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+# any markup: comment, processing instruction, CDATA, or a tag (attribute values may hold '>')
+_TAG = re.compile(r"""<!--.*?-->|<\?.*?\?>|<!\[CDATA\[.*?\]\]>"""
+                  r"""|<(/?)([\w.:-]+)((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.S)
+_ATTR = re.compile(r"""([\w.:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
 
 
-def _attrs(text: str) -> Dict[str, str]:
-    return {k: _unescape(v) for k, v in _ATTR_RE.findall(text)}
+def _local(qname: str) -> str:
+    return qname.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
 
 
-def _unescape(s: str) -> str:
-    return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'").replace("&amp;", "&")
+def _esc(s: str) -> str:
+    """Escape text for an element or a double-quoted attribute."""
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def _target(base_dir: str, target: str) -> str:
+def _unesc(s: str) -> str:
+    return (s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+            .replace("&amp;", "&"))
+
+
+def _attrs(tag: str) -> Dict[str, str]:
+    """Attributes of a start tag, raw (still escaped)."""
+    return {m.group(1): m.group(2) if m.group(2) is not None else m.group(3) for m in _ATTR.finditer(tag)}
+
+
+def _set_attrs(fragment: str, values: Dict[str, Optional[str]]) -> str:
+    """Set (or with None remove) attributes on the first tag of an XML fragment; values are raw."""
+    end = _TAG.match(fragment).end()
+    tag, rest = fragment[:end], fragment[end:]
+    for key, value in values.items():
+        new = "" if value is None else f' {key}="{value}"'
+        pattern = re.compile(r"""\s%s\s*=\s*(?:"[^"]*"|'[^']*')""" % re.escape(key))
+        tag, n = pattern.subn(lambda _: new, tag, count=1)
+        if not n and value is not None:
+            cut = len(tag) - (2 if tag.endswith("/>") else 1)
+            tag = tag[:cut].rstrip() + new + tag[cut:]
+    return tag + rest
+
+
+def _elements(xml: str, start: int, end: int) -> List[Tuple[str, int, int]]:
+    """The top-level elements of xml[start:end] as (local name, start, end)."""
+    out: List[Tuple[str, int, int]] = []
+    depth = 0
+    opened = 0
+    for m in _TAG.finditer(xml, start, end):
+        qname = m.group(2)
+        if qname is None:
+            continue
+        if m.group(1):
+            depth -= 1
+            if depth == 0:
+                out.append((_local(qname), opened, m.end()))
+        elif m.group(3).endswith("/"):
+            if depth == 0:
+                out.append((_local(qname), m.start(), m.end()))
+        else:
+            if depth == 0:
+                opened = m.start()
+            depth += 1
+    return out
+
+
+def _root(xml: str, local: str) -> Tuple[str, str, int, int]:
+    """(start tag, prefix, end of start tag, start of the closing tag) of the document element."""
+    m = re.search(r"<((?:[\w.-]+:)?)%s\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>" % local, xml)
+    if m is None:
+        raise ValueError(f"no <{local}> element")
+    close = xml.rfind(f"</{m.group(1)}{local}")
+    return m.group(0), m.group(1), m.end(), close if close >= 0 else len(xml)
+
+
+def _with_default_ns(start_tag: str) -> str:
+    """A prefixed root (<x:worksheet>) gets xmlns=main so unprefixed children are SpreadsheetML."""
+    if "xmlns" in _attrs(start_tag):
+        return start_tag
+    return _set_attrs(start_tag, {"xmlns": NS_MAIN})
+
+
+# ---------------------------------------------------------------- package structure
+class _SheetRef(NamedTuple):
+    name: str
+    rid: str
+    part: str
+
+
+def _part_path(base_dir: str, target: str) -> str:
     if target.startswith("/"):
         return target[1:]
-    parts = (base_dir + "/" + target).split("/")
-    out: List[str] = []
-    for p in parts:
-        if p == "..":
-            out.pop()
-        elif p and p != ".":
-            out.append(p)
-    return "/".join(out)
+    return posixpath.normpath(posixpath.join(base_dir, target)).lstrip("/")
+
+
+def _unusable(path, why) -> WorkbookError:
+    p = Path(path)
+    if not p.exists():
+        return WorkbookError(f"找不到文件「{p}」。")
+    if _is_encrypted(p):
+        return WorkbookError(f"「{p.name}」设置了打开密码（已加密），无法读取。请在 Excel 中取消密码"
+                             "（文件 → 信息 → 保护工作簿 → 用密码进行加密，清空密码）后再试。")
+    return WorkbookError(f"无法打开「{p.name}」：它不是有效的 Excel 工作簿（.xlsx/.xlsm），或已损坏（{why}）")
+
+
+def _is_encrypted(path: Path) -> bool:
+    """An encrypted .xlsx is an OLE compound file holding an EncryptionInfo stream."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(32 << 20)
+    except OSError:
+        return False
+    return data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" and "EncryptionInfo".encode("utf-16-le") in data
 
 
 class _Package:
-    """The parts of a zip we need to know about, read lazily."""
+    """The parts of a workbook zip the reader and the writer need to know about."""
 
     def __init__(self, path):
         self.path = Path(path)
-        import zipfile
         try:
             self.zip = zipfile.ZipFile(self.path)
-            self.infos = {i.filename: i for i in self.zip.infolist()}
         except (zipfile.BadZipFile, OSError) as e:
-            raise WorkbookError(_not_a_workbook(self.path, e)) from None
-        if "xl/workbook.xml" not in self.infos:
-            raise WorkbookError(_not_a_workbook(self.path, "缺少 xl/workbook.xml"))
-        self.workbook = self.read("xl/workbook.xml").decode("utf-8")
-        self.rels = self.read("xl/_rels/workbook.xml.rels").decode("utf-8")
-        rel_targets = {}
-        for m in _REL_RE.finditer(self.rels):
-            a = _attrs(m.group(1))
-            rel_targets[a.get("Id")] = (_target("xl", a.get("Target", "")), a.get("Type", ""))
-        self.sheets: List[Tuple[str, str, str]] = []  # (name, rId, part)
-        for m in _SHEET_RE.finditer(self.workbook):
-            a = _attrs(m.group(1))
-            rid = a.get("r:id") or next((v for k, v in a.items() if k.endswith(":id")), "")
-            part = rel_targets.get(rid, ("", ""))[0]
-            self.sheets.append((a.get("name", ""), rid, part))
+            raise _unusable(path, e) from None
+        self.infos = {i.filename: i for i in self.zip.infolist()}
+        try:
+            self._load()
+        except (KeyError, ValueError, ET.ParseError, zipfile.BadZipFile, zlib.error, EOFError) as e:
+            self.zip.close()
+            raise _unusable(path, e) from None
+
+    def _load(self) -> None:
+        root_rels = self._rels("_rels/.rels", "")
+        self.workbook_part = next((p for _, (p, t) in root_rels.items() if t.endswith("/officeDocument")),
+                                  "xl/workbook.xml")
+        base = posixpath.dirname(self.workbook_part)
+        self.rels_part = posixpath.join(base, "_rels", posixpath.basename(self.workbook_part) + ".rels")
+        self.workbook = self.text(self.workbook_part)
+        self.rels = self.text(self.rels_part)
+        self.content_types = self.text("[Content_Types].xml")
+        self.targets = self._rels(self.rels_part, base)
+        self.sheets: List[_SheetRef] = []
+        self.date1904 = False
+        for el in ET.fromstring(self.workbook.encode("utf-8")).iter():
+            tag = _local(el.tag)
+            if tag == "sheet":
+                rid = next((v for k, v in el.attrib.items() if _local(k) == "id"), "")
+                self.sheets.append(_SheetRef(el.get("name", ""), rid, self.targets.get(rid, ("", ""))[0]))
+            elif tag == "workbookPr":
+                self.date1904 = el.get("date1904", "").lower() in ("1", "true")
+
+    def _rels(self, part: str, base: str) -> Dict[str, Tuple[str, str]]:
+        """Relationship id -> (part path, type) of a .rels part (empty when missing)."""
+        if part not in self.infos:
+            return {}
+        out = {}
+        for el in ET.fromstring(self.read(part)):
+            if el.get("TargetMode") != "External":
+                out[el.get("Id", "")] = (_part_path(base, el.get("Target", "")), el.get("Type", ""))
+        return out
 
     def read(self, name: str) -> bytes:
         return self.zip.read(self.infos[name])
 
-    def part_of(self, sheet: str) -> Optional[str]:
-        want = norm_text(sheet)
-        for name, _, part in self.sheets:
-            if norm_text(name) == want:
-                return part
-        return None
+    def text(self, name: str) -> str:
+        return self.read(name).decode("utf-8-sig")
 
-    def close(self):
+    def find(self, sheet: str) -> Optional[_SheetRef]:
+        """A sheet by name: exact, else tolerant of spaces and full-width characters."""
+        for ref in self.sheets:
+            if ref.name == sheet:
+                return ref
+        want = norm_text(sheet)
+        return next((ref for ref in self.sheets if norm_text(ref.name) == want), None)
+
+    def part_of(self, sheet: str) -> Optional[str]:
+        ref = self.find(sheet)
+        return ref.part if ref and ref.part in self.infos else None
+
+    def part_of_type(self, suffix: str) -> Optional[str]:
+        return next((p for p, t in self.targets.values() if t.endswith(suffix)), None)
+
+    def close(self) -> None:
         self.zip.close()
 
 
-def _not_a_workbook(path, why) -> str:
-    return f"无法打开「{Path(path).name}」：它不是有效的 Excel 工作簿（.xlsx/.xlsm），或已加密、已损坏（{why}）"
-
-
 # ---------------------------------------------------------------- reading
-_ERR_CELL = re.compile(rb'<c r="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>(?:<f[^>]*(?:/>|>.*?</f>))?<v>([^<]*)</v>')
-
-
-def _col_index(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + (ch - 64)
-    return n
+_ERR_CELL = re.compile(rb"""<(?:[\w.-]+:)?c\s[^>]*?\bt\s*=\s*["']e["'][^>]*>""")
+_CELL_REF = re.compile(rb"""\br\s*=\s*["']([A-Z]+)(\d+)["']""")
+_VALUE = re.compile(rb"<(?:[\w.-]+:)?v>([^<]*)</(?:[\w.-]+:)?v>")
+_CELL_END = re.compile(rb"</(?:[\w.-]+:)?c>")
 
 
 def sheet_names(path) -> List[str]:
+    """The names of the workbook's sheets, in tab order."""
     pkg = _Package(path)
     try:
-        return [n for n, _, _ in pkg.sheets]
+        return [ref.name for ref in pkg.sheets]
     finally:
         pkg.close()
 
 
 def read_grids(path, names: Iterable[str]) -> Dict[str, Grid]:
-    """The named sheets (matched tolerant of spaces/full-width) as Grids starting at A1."""
+    """The named sheets as Grids starting at A1, keyed (and named) by the name asked for.
+
+    Names match tolerant of surrounding spaces and full-width characters;
+    missing sheets are absent.  Cells: '' -> None, whole floats -> int, dates
+    as calamine gives them (date or datetime), error values -> CellError.
+    """
     import python_calamine as pc
 
     pkg = _Package(path)
     try:
         try:
-            wb = pc.CalamineWorkbook.from_path(str(path))
-        except Exception as e:  # calamine raises its own error types for broken or encrypted files
-            raise WorkbookError(_not_a_workbook(path, e)) from None
-        by_norm = {norm_text(n): n for n in wb.sheet_names}
-        out: Dict[str, Grid] = {}
-        for want in names:
-            actual = by_norm.get(norm_text(want))
-            if actual is None:
-                continue
-            sheet = wb.get_sheet_by_name(actual)
-            rows = [[_value(v) for v in r] for r in sheet.to_python(skip_empty_area=False)]
-            _overlay_errors(pkg, actual, rows)
-            merged = tuple((r1 + 1, c1 + 1, r2 + 1, c2 + 1) for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or ()))
-            out[want] = Grid(want, tuple(tuple(r) for r in rows), 1, 1, merged)
-        return out
+            book = pc.CalamineWorkbook.from_path(str(path))
+        except Exception as e:  # calamine's own types for broken or encrypted files
+            raise _unusable(path, e) from None
+        with book:
+            out: Dict[str, Grid] = {}
+            for want in names:
+                ref = pkg.find(want)
+                if ref is None or ref.name not in book.sheet_names:
+                    continue
+                sheet = book.get_sheet_by_name(ref.name)
+                rows = [[None if v == "" else (int(v) if v.__class__ is float and v.is_integer() and -1e15 < v < 1e15
+                                               else v) for v in r] for r in sheet.to_python(skip_empty_area=False)]
+                if ref.part in pkg.infos:
+                    _overlay_errors(pkg.read(ref.part), rows)
+                merged = tuple((r1 + 1, c1 + 1, r2 + 1, c2 + 1)
+                               for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or ()))
+                out[want] = Grid(want, tuple(map(tuple, rows)), 1, 1, merged)
+            return out
     finally:
         pkg.close()
 
 
-def _value(v):
-    if v == "":
-        return None
-    if type(v) is float and v.is_integer() and abs(v) < 1e15:
-        return int(v)
-    return v
-
-
-def _overlay_errors(pkg: _Package, sheet: str, rows: List[list]) -> None:
-    part = pkg.part_of(sheet)
-    if not part or part not in pkg.infos:
-        return
-    data = pkg.read(part)
-    if b't="e"' not in data:
+def _overlay_errors(data: bytes, rows: List[list]) -> None:
+    """Put CellError values where the sheet XML has error cells (calamine reads them as empty)."""
+    if b't="e"' not in data and b"t='e'" not in data:
         return
     for m in _ERR_CELL.finditer(data):
-        r, c = int(m.group(2)) - 1, _col_index(m.group(1)) - 1
+        ref = _CELL_REF.search(m.group(0))
+        if ref is None or m.group(0).endswith(b"/>"):
+            continue
+        end = _CELL_END.search(data, m.end())
+        value = _VALUE.search(data, m.end(), end.start() if end else len(data))
+        code = _unesc(value.group(1).decode("utf-8", "replace")) if value else ""
+        r, c = int(ref.group(2)) - 1, _col_number(ref.group(1).decode()) - 1
         while len(rows) <= r:
             rows.append([])
         row = rows[r]
-        while len(row) <= c:
-            row.append(None)
-        row[c] = CellError(m.group(3).decode("utf-8", "replace") or "#N/A")
+        row.extend([None] * (c + 1 - len(row)))
+        row[c] = CellError(code or "#N/A")
 
 
-# ---------------------------------------------------------------- styles
-_FORMATS = {"money": "#,##0.00", "date": "yyyy-mm-dd", "pct": "0%", "int": "0", "num": "0.##"}
-_BUILTIN_FMT = {"int": 1, "text": 49}
-_HEADER_FILL = '<fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor indexed="64"/></patternFill></fill>'
-_BOLD_FONT = '<font><b/><sz val="11"/><name val="等线"/><family val="2"/><charset val="134"/></font>'
-_TITLE_FONT = '<font><b/><sz val="14"/><name val="等线"/><family val="2"/><charset val="134"/></font>'
-
-
-class _Styles:
-    """Find-or-append the few cell formats the writer uses; never renumber existing ones."""
-
-    def __init__(self, xml: str):
-        self.xml = xml
-        self.cache: Dict[str, int] = {}
-
-    def _section(self, tag: str) -> Tuple[int, int, List[str]]:
-        m = re.search(rf"<{tag}\b[^>]*?(/>|>(.*?)</{tag}>)", self.xml, re.S)
-        if not m:
-            return -1, -1, []
-        inner = m.group(2) or ""
-        child = {"numFmts": "numFmt", "fonts": "font", "fills": "fill", "borders": "border", "cellXfs": "xf"}[tag]
-        items = re.findall(rf"<{child}\b(?:[^>]*/>|.*?</{child}>)", inner, re.S)
-        return m.start(), m.end(), items
-
-    def _append(self, tag: str, element: str) -> int:
-        start, end, items = self._section(tag)
-        if element in items:
-            return items.index(element)
-        items.append(element)
-        body = f'<{tag} count="{len(items)}">' + "".join(items) + f"</{tag}>"
-        if start < 0:
-            anchor = {"numFmts": r"<styleSheet\b[^>]*>"}.get(tag)
-            m = re.search(anchor, self.xml)
-            self.xml = self.xml[:m.end()] + body + self.xml[m.end():]
-        else:
-            self.xml = self.xml[:start] + body + self.xml[end:]
-        return len(items) - 1
-
-    def numfmt(self, code: str) -> int:
-        """The id of a custom number format in <numFmts> (not the dxfs' private ones), added if missing."""
-        _, _, items = self._section("numFmts")
-        for item in items:
-            m = re.search(r'numFmtId="(\d+)"[^>]*formatCode="([^"]*)"', item)
-            if m and _unescape(m.group(2)) == code:
-                return int(m.group(1))
-        ids = [int(x) for x in re.findall(r'<numFmt\b[^>]*numFmtId="(\d+)"', self.xml)]
-        new = max(ids + [163]) + 1
-        self._append("numFmts", f'<numFmt numFmtId="{new}" formatCode="{escape(code, {chr(34): "&quot;"})}"/>')
-        return new
-
-    def xf(self, kind: str) -> int:
-        """Style index for a column type, 'header' or 'title'."""
-        if kind in self.cache:
-            return self.cache[kind]
-        font = fill = 0
-        num = 0
-        if kind == "header":
-            font, fill = self._append("fonts", _BOLD_FONT), self._append("fills", _HEADER_FILL)
-        elif kind == "title":
-            font = self._append("fonts", _TITLE_FONT)
-        elif kind in _BUILTIN_FMT:
-            num = _BUILTIN_FMT[kind]
-        elif kind in _FORMATS:
-            num = self.numfmt(_FORMATS[kind])
-        xf = (f'<xf numFmtId="{num}" fontId="{font}" fillId="{fill}" borderId="0" xfId="0"'
-              + (' applyNumberFormat="1"' if num else "") + (' applyFont="1"' if font else "")
-              + (' applyFill="1"' if fill else "") + "/>")
-        self.cache[kind] = self._append("cellXfs", xf)
-        return self.cache[kind]
-
-
-# ---------------------------------------------------------------- worksheet XML
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_LETTERS: List[str] = []
-EXCEL_EPOCH = dt.date(1899, 12, 30)
+def _col_number(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
 
 
 def col_letter(n: int) -> str:
-    while len(_LETTERS) < n:
-        i = len(_LETTERS) + 1
-        s = ""
-        while i:
-            i, r = divmod(i - 1, 26)
-            s = chr(65 + r) + s
-        _LETTERS.append(s)
-    return _LETTERS[n - 1]
+    """1 -> A, 27 -> AA."""
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
 
 
-def _text_cell(ref: str, s: str, style: int) -> str:
-    s = _ILLEGAL.sub("", s)
+def _cell_ref(text: str) -> Tuple[int, int]:
+    """'C3' -> (row 3, column 3)."""
+    m = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d+)", text.strip())
+    if not m:
+        raise ValueError(f"not a cell reference: {text!r}")
+    return int(m.group(2)), _col_number(m.group(1).upper())
+
+
+# ---------------------------------------------------------------- styles
+GENERAL, TEXT_FMT, INT_FMT, MONEY_FMT = "General", "@", "0", "#,##0.00"
+DATE_FMT, DATETIME_FMT, PCT_FMT, PCT1_FMT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm", "0%", "0.0%"
+TYPE_FORMATS = {"text": TEXT_FMT, "int": INT_FMT, "num": GENERAL, "money": MONEY_FMT, "date": DATE_FMT,
+                "pct": PCT_FMT, "bool": GENERAL}
+_BUILTIN_FMTS = {GENERAL: 0, "0": 1, "0.00": 2, "#,##0": 3, MONEY_FMT: 4, PCT_FMT: 9, "0.00%": 10, TEXT_FMT: 49}
+_SOLID = '<fill><patternFill patternType="solid"><fgColor rgb="%s"/><bgColor indexed="64"/></patternFill></fill>'
+_FILLS = {"header": _SOLID % "FFDDEBF7", "mark": _SOLID % "FFFFC7CE"}  # light blue; light red like Excel's "Bad"
+_BORDERS = {"bottom": ('<border><left/><right/><top/><bottom style="thin"><color indexed="64"/></bottom>'
+                       "<diagonal/></border>")}
+_STYLE_ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs", "tableStyles",
+                "colors", "extLst")
+_MINIMAL_STYLES = (f'<styleSheet xmlns="{NS_MAIN}"><fonts count="1"><font><sz val="11"/><name val="等线"/>'
+                   '<family val="2"/><charset val="134"/></font></fonts><fills count="2"><fill><patternFill '
+                   'patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+                   '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+                   '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+                   '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+                   '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+                   '</styleSheet>')
+_TITLE_GROWTH = 4  # points added to the default font size for a sheet title
+
+
+class _Styles:
+    """The workbook's styles.xml; the cell formats the writer needs are found again or appended.
+
+    Existing entries are never changed or renumbered.  An entry matches when
+    it means the same (attribute order, apply* flags and prefixes aside), so
+    repeated closes, or a save by Excel in between, do not grow the file.
+    """
+
+    def __init__(self, xml: str):
+        self.source = xml
+        self.start_tag, self.prefix, body, self.close = _root(xml, "styleSheet")
+        self.ns_decls = " ".join(f'{k}="{v}"' for k, v in _attrs(self.start_tag).items() if k.startswith("xmlns"))
+        self.spans = {name: (s, e) for name, s, e in _elements(xml, body, self.close)}
+        self.items: Dict[str, List[str]] = {}
+        self.added: Dict[str, List[str]] = {}
+        self.known: Dict[str, Dict[object, int]] = {}
+        self.cache: Dict[Tuple[str, str, str, str], int] = {}
+        self.next_fmt_id = max([163] + [int(x) for x in re.findall(r'numFmtId="(\d+)"', xml)]) + 1
+
+    # -- sections
+    def _items(self, section: str) -> List[str]:
+        if section not in self.items:
+            found: List[str] = []
+            if section in self.spans:
+                s, e = self.spans[section]
+                tag_end = _TAG.match(self.source, s).end()
+                if not self.source[s:tag_end].endswith("/>"):
+                    found = [self.source[a:b] for _, a, b in _elements(self.source, tag_end, e)]
+            self.items[section] = found
+            self.added[section] = []
+        return self.items[section]
+
+    def _canon(self, fragment: str):
+        """What an entry means: names without prefixes, attributes and children sorted, apply* ignored."""
+        try:
+            el = ET.fromstring(f"<w {self.ns_decls}>{fragment}</w>")[0]
+        except (ET.ParseError, IndexError):
+            return fragment
+
+        def canon(e):
+            attrs = tuple(sorted((_local(k), v) for k, v in e.attrib.items() if not _local(k).startswith("apply")))
+            return _local(e.tag), attrs, tuple(sorted(canon(c) for c in e))
+        return canon(el)
+
+    def _find_or_add(self, section: str, fragment: str) -> int:
+        """Index of an entry meaning the same as fragment, appended when there is none."""
+        items = self._items(section)
+        if section not in self.known:
+            self.known[section] = {}
+            for i, item in enumerate(items):
+                self.known[section].setdefault(self._canon(item), i)
+        key = self._canon(fragment)
+        if key not in self.known[section]:
+            items.append(fragment)
+            self.added[section].append(fragment)
+            self.known[section][key] = len(items) - 1
+        return self.known[section][key]
+
+    # -- entries
+    def _numfmt(self, code: str) -> int:
+        if code in _BUILTIN_FMTS:
+            return _BUILTIN_FMTS[code]
+        want = code.replace("\\", "").replace('"', "").lower()
+        for item in self._items("numFmts"):
+            a = _attrs(item)
+            if _unesc(a.get("formatCode", "")).replace("\\", "").replace('"', "").lower() == want:
+                return int(a.get("numFmtId", "0"))
+        fmt_id = self.next_fmt_id
+        self.next_fmt_id += 1
+        self._find_or_add("numFmts", f'<numFmt numFmtId="{fmt_id}" formatCode="{_esc(code)}"/>')
+        return fmt_id
+
+    def _font(self, kind: str) -> int:
+        if not kind:
+            return 0
+        fonts = self._items("fonts")
+        base = fonts[0] if fonts else "<font/>"
+        tag_end = _TAG.match(base).end()
+        children = [] if base[:tag_end].endswith("/>") else [
+            base[s:e] for name, s, e in _elements(base, tag_end, len(base)) if name != "b"]
+        if kind == "title":
+            sizes = [c for c in children if _local(_TAG.match(c).group(2)) == "sz"]
+            size = float(_attrs(sizes[0]).get("val", 11)) if sizes else 11.0
+            children = [f'<sz val="{size + _TITLE_GROWTH:g}"/>'] + [c for c in children if c not in sizes]
+        return self._find_or_add("fonts", "<font><b/>" + "".join(children) + "</font>")
+
+    def cell(self, fmt: str, font: str = "", fill: str = "", border: str = "") -> int:
+        """Index into cellXfs of a cell format: number format code, font ('' | bold | title),
+        fill ('' | header | mark) and border ('' | bottom)."""
+        key = (fmt, font, fill, border)
+        if key not in self.cache:
+            num = self._numfmt(fmt)
+            font_id = self._font(font)
+            fill_id = self._find_or_add("fills", _FILLS[fill]) if fill else 0
+            border_id = self._find_or_add("borders", _BORDERS[border]) if border else 0
+            xf = (f'<xf numFmtId="{num}" fontId="{font_id}" fillId="{fill_id}" borderId="{border_id}" xfId="0"'
+                  + (' applyNumberFormat="1"' if num else "") + (' applyFont="1"' if font_id else "")
+                  + (' applyFill="1"' if fill_id else "") + (' applyBorder="1"' if border_id else "") + "/>")
+            self.cache[key] = self._find_or_add("cellXfs", xf)
+        return self.cache[key]
+
+    def text(self) -> str:
+        """styles.xml with the appended entries (unchanged text when nothing was added)."""
+        edits = []  # (start, end, replacement)
+        for section, new in self.added.items():
+            if not new:
+                continue
+            count = len(self.items[section])
+            if section in self.spans:
+                s, e = self.spans[section]
+                tag_end = _TAG.match(self.source, s).end()
+                tag = self.source[s:tag_end]
+                if tag.endswith("/>"):
+                    opened = _set_attrs(tag[:-2].rstrip() + ">", {"count": str(count)})
+                    edits.append((s, e, opened + "".join(new) + f"</{self.prefix}{section}>"))
+                else:
+                    edits.append((s, tag_end, _set_attrs(tag, {"count": str(count)})))
+                    close = self.source.rfind("</", s, e)
+                    edits.append((close, close, "".join(new)))
+            else:
+                at = next((self.spans[n][0] for n in _STYLE_ORDER[_STYLE_ORDER.index(section) + 1:]
+                           if n in self.spans), self.close)
+                edits.append((at, at, f'<{section} count="{count}">' + "".join(new) + f"</{section}>"))
+        if not edits:
+            return self.source
+        xml = self.source
+        for s, e, new_text in sorted(edits, key=lambda x: (x[0], x[1]), reverse=True):
+            xml = xml[:s] + new_text + xml[e:]
+        if self.prefix:  # appended entries are unprefixed
+            xml = xml.replace(self.start_tag, _with_default_ns(self.start_tag), 1)
+        return xml
+
+
+# ---------------------------------------------------------------- cell values
+_EPOCH = dt.date(1899, 12, 30)
+_EPOCH_1904 = dt.date(1904, 1, 1)
+_LEAP_BUG_END = dt.date(1900, 3, 1)  # Excel counts a 29 Feb 1900; serials before it are one less
+
+
+def _serial(v: dt.date, date1904: bool):
+    """Excel serial number of a date or datetime, or None when Excel cannot show it."""
+    day = v.date() if isinstance(v, dt.datetime) else v
+    if date1904:
+        if day < _EPOCH_1904:
+            return None
+        days = (day - _EPOCH_1904).days
+    else:
+        if day < dt.date(1900, 1, 1):
+            return None
+        days = (day - _EPOCH).days - (day < _LEAP_BUG_END)
+    if isinstance(v, dt.datetime):
+        seconds = v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6
+        if seconds:
+            return days + seconds / 86400
+    return days
+
+
+def _inline(s: str) -> str:
+    """The <is> of an inline string: illegal characters dropped, escaped, _xHHHH_ kept literal."""
+    if _ILLEGAL.search(s):
+        s = _ILLEGAL.sub("", s)
+    e = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if "_x" in e:
+        e = _ESCAPE_LIKE.sub(r"_x005F_\1", e)
+    if "\r" in e:
+        e = e.replace("\r", "_x000D_")
     space = ' xml:space="preserve"' if s[:1].isspace() or s[-1:].isspace() else ""
-    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{escape(s)}</t></is></c>'
+    return f"<is><t{space}>{e}</t></is>"
 
 
-def _cell(ref: str, v, style: int, date_style: int) -> str:
-    t = type(v)
-    if t is str:
-        return _text_cell(ref, v, style) if v else ""
-    if t is bool:
+def _other_cell(ref: str, v, j: int, st: "_RowStyles", date1904: bool) -> str:
+    """A cell for the less common value types (the hot loop handles str, int and float)."""
+    style = st.plain[j]
+    if isinstance(v, bool):
         return f'<c r="{ref}" s="{style}" t="b"><v>{int(v)}</v></c>'
-    if t is int or t is float or t is Decimal:
-        return f'<c r="{ref}" s="{style}"><v>{v}</v></c>'
-    if t is dt.date:
-        return f'<c r="{ref}" s="{date_style}"><v>{(v - EXCEL_EPOCH).days}</v></c>'
-    if t is dt.datetime:
-        days = (v - dt.datetime(1899, 12, 30)).total_seconds() / 86400
-        return f'<c r="{ref}" s="{date_style}"><v>{days:.8f}</v></c>'
-    if v is None:
-        return ""
-    return _text_cell(ref, str(v), style)
+    if isinstance(v, Decimal):
+        if v.is_finite():
+            return f'<c r="{ref}" s="{style}"><v>{v:f}</v></c>'
+    elif isinstance(v, (int, float)) and math.isfinite(v):
+        return f'<c r="{ref}" s="{style}"><v>{float(v)!r}</v></c>'
+    elif isinstance(v, dt.date):
+        serial = _serial(v, date1904)
+        if serial is not None:
+            return f'<c r="{ref}" s="{st.date(j, isinstance(serial, float))}"><v>{serial}</v></c>'
+        return f'<c r="{ref}" s="{style}" t="inlineStr">{_inline(v.isoformat())}</c>'
+    elif isinstance(v, CellError):
+        return f'<c r="{ref}" s="{style}" t="e"><v>{_esc(v.code)}</v></c>'
+    elif isinstance(v, str):
+        return f'<c r="{ref}" s="{style}" t="inlineStr">{_inline(v)}</c>' if v else ""
+    return f'<c r="{ref}" s="{style}" t="inlineStr">{_inline(str(v))}</c>'
 
 
-_KEEP = ("sheetPr", "printOptions", "pageMargins", "pageSetup", "headerFooter", "drawing", "legacyDrawing", "legacyDrawingHF",
-         "picture", "oleObjects", "controls", "tableParts", "extLst")
-_TAIL_ORDER = ("printOptions", "pageMargins", "pageSetup", "headerFooter", "rowBreaks", "drawing", "legacyDrawing",
-               "legacyDrawingHF", "picture", "oleObjects", "controls", "tableParts", "extLst")
+class _RowStyles:
+    """The cell formats of one kind of row: per column, and for date values on demand."""
+
+    def __init__(self, styles: _Styles, fmts: List[str], font: str = "", fill: str = "", border: str = "",
+                 marked: Set[int] = frozenset(), header_like: bool = False):
+        self.styles, self.font, self.border = styles, font, border
+        self.fills = ["mark" if j + 1 in marked else fill for j in range(len(fmts))]
+        self.plain = [str(styles.cell(GENERAL if header_like else fmt, font, f, border))
+                      for fmt, f in zip(fmts, self.fills)]  # as text, ready for the XML
+
+    def date(self, j: int, with_time: bool) -> str:
+        return str(self.styles.cell(DATETIME_FMT if with_time else DATE_FMT, self.font, self.fills[j], self.border))
 
 
-def _with_fit_to_page(sheet_pr: str) -> str:
-    if not sheet_pr:
-        return '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
-    if "<pageSetUpPr" in sheet_pr:
-        return re.sub(r"<pageSetUpPr\b", '<pageSetUpPr fitToPage="1"', sheet_pr, count=1)
-    if sheet_pr.endswith("/>"):
-        return sheet_pr[:-2] + '><pageSetUpPr fitToPage="1"/></sheetPr>'
-    return sheet_pr.replace("</sheetPr>", '<pageSetUpPr fitToPage="1"/></sheetPr>')
+def _row_xml(r: int, values, letters: List[str], st: _RowStyles, texts: Dict[str, str], date1904: bool,
+             attrs: str = "") -> str:
+    """One <row>; strings and finite numbers take the fast path."""
+    rs = str(r)
+    cells = []
+    add = cells.append
+    plain = st.plain
+    for j, v in enumerate(values):
+        t = v.__class__
+        if t is str:
+            if v:
+                x = texts.get(v)
+                if x is None:
+                    x = texts[v] = _inline(v)
+                add(f'<c r="{letters[j]}{rs}" s="{plain[j]}" t="inlineStr">{x}</c>')
+        elif t is int or t is float and -1e308 < v < 1e308:
+            add(f'<c r="{letters[j]}{rs}" s="{plain[j]}"><v>{v}</v></c>')
+        elif t is Decimal and v.is_finite():
+            add(f'<c r="{letters[j]}{rs}" s="{plain[j]}"><v>{v:f}</v></c>')
+        elif t is dt.date and v.year >= 1904:  # a serial in either date system
+            add(f'<c r="{letters[j]}{rs}" s="{st.date(j, False)}"><v>{_serial(v, date1904)}</v></c>')
+        elif v is not None:
+            add(_other_cell(letters[j] + rs, v, j, st, date1904))
+    return f'<row r="{rs}"{attrs}>{"".join(cells)}</row>'
 
 
-def _old_children(xml: str) -> Dict[str, str]:
-    out = {}
-    for tag in _KEEP:
-        m = re.search(rf"<{tag}\b(?:[^>]*/>|.*?</{tag}>)", xml, re.S)
-        if m:
-            out[tag] = m.group(0)
-    return out
+# ---------------------------------------------------------------- worksheets
+_HEAD_KEEP = ("sheetPr", "sheetViews", "sheetFormatPr", "cols")
+_TAIL_KEEP = ("sheetProtection", "printOptions", "pageMargins", "pageSetup", "headerFooter", "colBreaks", "drawing",
+              "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture", "oleObjects", "controls", "tableParts",
+              "extLst")
+_TAIL_ORDER = ("sheetProtection", "autoFilter", "mergeCells", "printOptions", "pageMargins", "pageSetup",
+               "headerFooter", "rowBreaks", "colBreaks", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF",
+               "picture", "oleObjects", "controls", "tableParts", "extLst")
+_DEFAULT_MARGINS = '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+PAPER_SIZES = {"A4": 9, "A3": 8, "A5": 11, "LETTER": 1, "LEGAL": 5}
 
 
-def sheet_xml(s: SheetOut, styles: _Styles, old: Optional[str] = None) -> str:
-    """The worksheet XML of an owned sheet (header, rows, formats, frozen header, filter)."""
-    ncols = max([len(s.header)] + [len(r) for r in s.rows[:1]])
-    header_row = 2 if s.title else 1
-    col_styles = [styles.xf(t if t in _FORMATS or t in _BUILTIN_FMT else "text") for t in s.types]
-    col_styles += [styles.xf("text")] * (ncols - len(col_styles))
-    date_style = styles.xf("date")
-    head_style = styles.xf("header")
-    letters = [col_letter(j) for j in range(1, ncols + 1)]
-    parts: List[str] = []
-    if s.title:
-        parts.append(f'<row r="1">{_text_cell("A1", s.title, styles.xf("title"))}</row>')
-    parts.append(f'<row r="{header_row}">' + "".join(
-        _text_cell(f"{letters[j]}{header_row}", str(h), head_style) for j, h in enumerate(s.header)) + "</row>")
-    section = set(s.extra.get("section_rows", ()))
-    for i, row in enumerate(s.rows, start=header_row + 1):
-        n = str(i)
-        if i in section:
-            cells = "".join(_cell(letters[j] + n, v, head_style, date_style) for j, v in enumerate(row))
+class _OldSheet(NamedTuple):
+    root: str  # the <worksheet ...> start tag: its namespace declarations serve the kept children
+    prefix: str
+    children: Dict[str, str]  # local name -> the kept top-level elements of that name
+
+
+def _old_sheet(data: bytes) -> Optional[_OldSheet]:
+    """The parts of an existing worksheet the close keeps; sheetData itself is not parsed."""
+    start = re.search(rb"<(?:[\w.-]+:)?sheetData\b", data)
+    if start is None:
+        return None
+    stop = data.rfind(b"sheetData>")
+    head = data[:start.start()].decode("utf-8-sig")
+    tag_end = data.find(b">", start.end())
+    tail_from = tag_end + 1 if data[tag_end - 1:tag_end] == b"/" or stop < tag_end else stop + len(b"sheetData>")
+    tail = data[tail_from:].decode("utf-8")
+    try:
+        root, prefix, body, _ = _root(head, "worksheet")
+    except ValueError:
+        return None
+    children: Dict[str, str] = {}
+    for name, s, e in _elements(head, body, len(head)):
+        if name in _HEAD_KEEP:
+            children[name] = children.get(name, "") + head[s:e]
+    close = tail.rfind(f"</{prefix}worksheet")
+    for name, s, e in _elements(tail, 0, close if close >= 0 else len(tail)):
+        text = tail[s:e]
+        if name == "AlternateContent":  # Excel wraps controls / OLE objects for older readers
+            inner = re.search(r"<(?:[\w.-]+:)?Choice\b[^>]*>\s*<(?:[\w.-]+:)?([\w]+)", text)
+            name = inner.group(1) if inner else ""
+        if name in _TAIL_KEEP:
+            children[name] = children.get(name, "") + text
+    return _OldSheet(root, prefix, children)
+
+
+class _Layout(NamedTuple):
+    title_row: int  # 0 when no title
+    header_row: int  # 0 when no header
+    first_row: int  # sheet row of rows[0]
+    last_row: int
+    ncols: int
+
+
+def _layout(s: SheetOut) -> _Layout:
+    title_row = 1 if s.title else 0
+    header_row = title_row + 1 if s.header else 0
+    first = max(title_row, header_row) + 1
+    ncols = max([len(s.header), len(s.types), 1] + [len(r) for r in s.rows])
+    return _Layout(title_row, header_row, first, max(first + len(s.rows) - 1, first - 1, 1), ncols)
+
+
+def _pct_format(values) -> str:
+    """0% when every share is a whole percent, else 0.0%."""
+    for v in values:
+        if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
+            pct = v * 100
+            if isinstance(pct, float) and math.isfinite(pct) and abs(pct - round(pct)) > 1e-9 \
+                    or isinstance(pct, Decimal) and pct.is_finite() and pct != pct.to_integral_value():
+                return PCT1_FMT
+    return PCT_FMT
+
+
+def _column_formats(s: SheetOut, ncols: int) -> List[str]:
+    fmts = []
+    for j in range(ncols):
+        kind = s.types[j] if j < len(s.types) else "text"
+        if kind == "pct":
+            fmts.append(_pct_format(r[j] for r in s.rows if j < len(r)))
         else:
-            cells = "".join(_cell(letters[j] + n, v, col_styles[j], date_style) for j, v in enumerate(row))
-        parts.append(f'<row r="{n}">{cells}</row>')
-    last_row = header_row + len(s.rows)
-    last = f"{letters[-1]}{last_row}"
-    old_parts = _old_children(old) if old else {}
+            fmts.append(TYPE_FORMATS.get(kind, GENERAL))
+    return fmts
+
+
+def _sheet_data(s: SheetOut, lay: _Layout, styles: _Styles, date1904: bool) -> str:
+    """The <sheetData> element: title, header and rows, with formats per column and row role."""
+    fmts = _column_formats(s, lay.ncols)
+    letters = [col_letter(j) for j in range(1, lay.ncols + 1)]
+    header_rows = set(s.extra.get("header_rows") or ()) | set(s.extra.get("section_rows") or ())
+    totals_row = s.extra.get("totals_row")
+    marks: Dict[int, Set[int]] = {}
+    for r, c in s.highlight:
+        marks.setdefault(r, set()).add(c)
+    texts: Dict[str, str] = {}
+
+    def styles_for(r: int) -> _RowStyles:
+        marked = marks.get(r, frozenset())
+        if r in header_rows or r == lay.header_row:
+            return _RowStyles(styles, fmts, "bold", "header", "bottom", marked, header_like=True)
+        if r == totals_row:
+            return _RowStyles(styles, fmts, "bold", marked=marked)
+        return _RowStyles(styles, fmts, marked=marked)
+
+    parts = ["<sheetData>"]
+    if lay.title_row:
+        title = _RowStyles(styles, [GENERAL] * lay.ncols, "title", marked=marks.get(lay.title_row, frozenset()))
+        parts.append(_row_xml(lay.title_row, (s.title,), letters, title, texts, date1904,
+                              ' ht="24" customHeight="1"'))
+    if lay.header_row:
+        parts.append(_row_xml(lay.header_row, s.header, letters, styles_for(lay.header_row), texts, date1904))
+    plain = styles_for(0)
+    special = header_rows | set(marks) | {totals_row}
+    for r, values in enumerate(s.rows, lay.first_row):
+        parts.append(_row_xml(r, values, letters, styles_for(r) if r in special else plain, texts, date1904))
+    parts.append("</sheetData>")
+    return "".join(parts)
+
+
+def _sheet_views(old: Optional[str], freeze: Optional[str]) -> str:
+    """<sheetViews>: the old view's settings (tab selected, zoom ...) with the frozen panes."""
+    view = re.search(r"<(?:[\w.-]+:)?sheetView\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>", old or "")
+    attrs = {k: v for k, v in _attrs(view.group(0)).items() if k != "topLeftCell"} if view else {}
+    attrs.setdefault("workbookViewId", "0")
+    tag = "<sheetView" + "".join(f' {k}="{v}"' for k, v in attrs.items())
+    if not freeze:
+        return f"<sheetViews>{tag}/></sheetViews>"
+    row, col = _cell_ref(freeze)
+    if row <= 1 and col <= 1:
+        return f"<sheetViews>{tag}/></sheetViews>"
+    pane = "bottomRight" if row > 1 and col > 1 else "bottomLeft" if row > 1 else "topRight"
+    split = (f' xSplit="{col - 1}"' if col > 1 else "") + (f' ySplit="{row - 1}"' if row > 1 else "")
+    return (f'<sheetViews>{tag}><pane{split} topLeftCell="{freeze}" activePane="{pane}" state="frozen"/>'
+            f'<selection pane="{pane}" activeCell="{freeze}" sqref="{freeze}"/></sheetView></sheetViews>')
+
+
+def _sheet_pr(old: str, fit: bool) -> str:
+    """<sheetPr> as it was (VBA code name, tab colour), without a stale filter flag, fit-to-page on request."""
+    if not old and not fit:
+        return ""
+    pr = _set_attrs(old or "<sheetPr/>", {"filterMode": None})
+    if not fit:
+        return pr
+    setup = re.search(r"<(?:[\w.-]+:)?pageSetUpPr\b[^>]*>", pr)
+    if setup:
+        return pr[:setup.start()] + _set_attrs(setup.group(0), {"fitToPage": "1"}) + pr[setup.end():]
+    if pr.endswith("/>"):
+        return pr[:-2].rstrip() + '><pageSetUpPr fitToPage="1"/></sheetPr>'
+    close = pr.rfind("</")
+    return pr[:close] + '<pageSetUpPr fitToPage="1"/>' + pr[close:]
+
+
+def _page_setup(old: str, extra: dict) -> str:
+    attrs: Dict[str, Optional[str]] = {}
+    paper = str(extra.get("paper") or "").upper()
+    if paper in PAPER_SIZES:
+        attrs["paperSize"] = str(PAPER_SIZES[paper])
+    if extra.get("orientation") in ("portrait", "landscape"):
+        attrs["orientation"] = extra["orientation"]
+    if extra.get("fit_to_width"):
+        attrs.update(fitToWidth="1", fitToHeight="0")
+    if not attrs:
+        return old
+    return _set_attrs(old or "<pageSetup/>", attrs)
+
+
+def _autofilter_ref(s: SheetOut, lay: _Layout, kept: Dict[str, str]) -> Optional[str]:
     extra = s.extra
-    fit = extra.get("fit_to_width")
-    head = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">']
-    sheet_pr = old_parts.pop("sheetPr", "")  # keeps the VBA code name and the page set-up flags
-    if fit and "fitToPage" not in sheet_pr:
-        sheet_pr = _with_fit_to_page(sheet_pr)
-    if sheet_pr:
-        head.append(sheet_pr)
-    head.append(f'<dimension ref="A1:{last}"/>')
-    freeze = header_row
-    head.append('<sheetViews><sheetView workbookViewId="0">'
-                f'<pane ySplit="{freeze}" topLeftCell="A{freeze + 1}" activePane="bottomLeft" state="frozen"/>'
-                '<selection pane="bottomLeft"/></sheetView></sheetViews>')
-    head.append('<sheetFormatPr defaultRowHeight="15"/>')
+    if (not lay.header_row or not s.rows or extra.get("row_breaks") or extra.get("section_rows")
+            or "tableParts" in kept):
+        return None
+    last = lay.last_row - 1 if extra.get("totals_row") == lay.last_row else lay.last_row
+    return f"A{lay.header_row}:{col_letter(lay.ncols)}{max(last, lay.header_row)}"
+
+
+def _sheet_xml(s: SheetOut, styles: _Styles, old: Optional[_OldSheet] = None,
+              date1904: bool = False) -> Tuple[str, Optional[str]]:
+    """The worksheet XML of an owned sheet, and its autofilter range (or None)."""
+    lay = _layout(s)
+    extra = s.extra
+    kept = dict(old.children) if old else {}
+    freeze = extra.get("freeze", f"A{lay.first_row}" if lay.header_row else None)
+    head = [_sheet_pr(kept.get("sheetPr", ""), bool(extra.get("fit_to_width"))),
+            f'<dimension ref="A1:{col_letter(lay.ncols)}{lay.last_row}"/>',
+            _sheet_views(kept.get("sheetViews"), freeze),
+            kept.get("sheetFormatPr", '<sheetFormatPr defaultRowHeight="15"/>')]
     if s.widths:
-        head.append("<cols>" + "".join(f'<col min="{j}" max="{j}" width="{w}" customWidth="1"/>'
-                                       for j, w in enumerate(s.widths, start=1)) + "</cols>")
-    body = ["<sheetData>", "".join(parts), "</sheetData>"]
-    if s.rows and not extra.get("row_breaks") and not section:
-        body.append(f'<autoFilter ref="A{header_row}:{last}"/>')
+        head.append("<cols>" + "".join(f'<col min="{j}" max="{j}" width="{w:g}" customWidth="1"/>'
+                                       for j, w in enumerate(s.widths, 1) if w) + "</cols>")
+    elif "cols" in kept:
+        head.append(kept["cols"])
+    tail = {k: v for k, v in kept.items() if k in _TAIL_KEEP}
+    filter_ref = _autofilter_ref(s, lay, kept)
+    if filter_ref:
+        tail["autoFilter"] = f'<autoFilter ref="{filter_ref}"/>'
     merges = extra.get("merge") or ()
     if merges:
-        body.append(f'<mergeCells count="{len(merges)}">' + "".join(
-            f'<mergeCell ref="{col_letter(c1)}{r1}:{col_letter(c2)}{r2}"/>' for r1, c1, r2, c2 in merges) + "</mergeCells>")
-    tail: Dict[str, str] = dict(old_parts)
-    tail.setdefault("pageMargins", '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>')
-    if fit or extra.get("paper") or extra.get("orientation"):
-        paper = ' paperSize="9"' if extra.get("paper", "A4") == "A4" else ""
-        orient = f' orientation="{extra.get("orientation", "portrait")}"'
-        fitattrs = ' fitToWidth="1" fitToHeight="0"' if fit else ""
-        tail["pageSetup"] = f"<pageSetup{paper}{orient}{fitattrs}/>"
+        tail["mergeCells"] = f'<mergeCells count="{len(merges)}">' + "".join(
+            f'<mergeCell ref="{col_letter(c1)}{r1}:{col_letter(c2)}{r2}"/>' for r1, c1, r2, c2 in merges
+        ) + "</mergeCells>"
+    tail.setdefault("pageMargins", _DEFAULT_MARGINS)
+    setup = _page_setup(tail.get("pageSetup", ""), extra)
+    if setup:
+        tail["pageSetup"] = setup
     breaks = extra.get("row_breaks") or ()
     if breaks:
         tail["rowBreaks"] = (f'<rowBreaks count="{len(breaks)}" manualBreakCount="{len(breaks)}">'
                              + "".join(f'<brk id="{r}" max="16383" man="1"/>' for r in breaks) + "</rowBreaks>")
-    foot = [tail[k] for k in _TAIL_ORDER if k in tail]
-    return "".join(head) + "".join(body) + "".join(foot) + "</worksheet>"
+    if old:
+        root, close = _with_default_ns(old.root) if old.prefix else old.root, f"</{old.prefix}worksheet>"
+    else:
+        root, close = f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">', "</worksheet>"
+    xml = (_XML_DECL + root + "".join(head) + _sheet_data(s, lay, styles, date1904)
+           + "".join(tail[k] for k in _TAIL_ORDER if k in tail) + close)
+    return xml, filter_ref
+
+
+# ---------------------------------------------------------------- workbook-level edits
+_SHEET_NAME_BAD = re.compile(r"[\[\]:*?/\\]")
+
+
+class _BookEdit:
+    """The package parts a write changes: workbook, its rels, content types, styles, sheets."""
+
+    def __init__(self, pkg: _Package):
+        self.pkg = pkg
+        self.workbook = pkg.workbook
+        self.rels = pkg.rels
+        self.types = pkg.content_types
+        self.parts: Dict[str, bytes] = {}
+        self.removed: Set[str] = set()
+        self.filters: Dict[int, Tuple[str, Optional[str]]] = {}  # sheet index -> (name, autofilter ref)
+        self.sheet_count = len(pkg.sheets)
+        styles_part = pkg.part_of_type("/styles")
+        if styles_part is None:
+            styles_part = posixpath.join(posixpath.dirname(pkg.workbook_part), "styles.xml")
+            self._add_part(styles_part, NS_REL + "/styles", STYLES_CT)
+            self.styles = _Styles(_MINIMAL_STYLES)
+        else:
+            self.styles = _Styles(pkg.text(styles_part))
+        self.styles_part = styles_part
+
+    def put_sheet(self, s: SheetOut) -> None:
+        ref = self.pkg.find(s.name)
+        if ref is not None:
+            if ref.part not in self.pkg.infos:
+                raise WorkbookError(f"工作表「{ref.name}」的内容缺失，工作簿已损坏。")
+            part, index, name = ref.part, self.pkg.sheets.index(ref), ref.name
+            old = _old_sheet(self.pkg.read(part))
+        else:
+            part, index, name = self._add_sheet(s.name), self.sheet_count, s.name
+            self.sheet_count += 1
+            old = None
+        xml, filter_ref = _sheet_xml(s, self.styles, old, self.pkg.date1904)
+        self.parts[part] = xml.encode("utf-8")
+        self.filters[index] = (name, filter_ref)
+
+    def _add_sheet(self, name: str) -> str:
+        if not name or len(name) > 31 or _SHEET_NAME_BAD.search(name):
+            raise ValueError(f"invalid sheet name {name!r}")
+        taken = set(self.pkg.infos) | set(self.parts)
+        n = 1
+        while f"xl/worksheets/sheet{n}.xml" in taken:
+            n += 1
+        part = f"xl/worksheets/sheet{n}.xml"
+        rid = self._add_part(part, WS_TYPE, WS_CT)
+        sheet_id = max([0] + [int(x) for x in re.findall(r'<(?:[\w.-]+:)?sheet\b[^>]*\bsheetId="(\d+)"',
+                                                          self.workbook)]) + 1
+        m = re.search(r'xmlns:([\w.-]+)="%s"' % re.escape(NS_REL), _root(self.workbook, "workbook")[0])
+        rel_attr = f'{m.group(1)}:id="{rid}"' if m else f'xmlns:r="{NS_REL}" r:id="{rid}"'
+        close = re.search(r"</((?:[\w.-]+:)?)sheets>", self.workbook)
+        entry = f'<{close.group(1)}sheet name="{_esc(name)}" sheetId="{sheet_id}" {rel_attr}/>'
+        self.workbook = self.workbook[:close.start()] + entry + self.workbook[close.start():]
+        return part
+
+    def _add_part(self, part: str, rel_type: str, content_type: str) -> str:
+        """Register a new part with the workbook's rels and the content types; returns its rId."""
+        ids = {int(x) for x in re.findall(r'\bId="rId(\d+)"', self.rels)}
+        rid = f"rId{max(ids | {0}) + 1}"
+        target = posixpath.relpath(part, posixpath.dirname(self.pkg.workbook_part) or ".")
+        rel = f'<Relationship Id="{rid}" Type="{rel_type}" Target="{_esc(target)}"/>'
+        self.rels = self.rels.replace("</Relationships>", rel + "</Relationships>")
+        override = f'<Override PartName="/{part}" ContentType="{content_type}"/>'
+        self.types = self.types.replace("</Types>", override + "</Types>")
+        return rid
+
+    def drop_calc_chain(self) -> None:
+        """Remove calcChain.xml (Excel rebuilds it), its relationship and content type."""
+        part = self.pkg.part_of_type("/calcChain")
+        if part is None:
+            return
+        self.removed.add(part)
+        self.rels = re.sub(r"<Relationship\b[^>]*\bType=\"[^\"]*/calcChain\"[^>]*/>", "", self.rels)
+        self.types = re.sub(r'<Override\b[^>]*\bPartName="/%s"[^>]*/>' % re.escape(part), "", self.types)
+
+    def _set_filter_names(self) -> None:
+        """One hidden _xlnm._FilterDatabase name per written sheet with an autofilter (as Excel keeps them)."""
+        if not self.filters:
+            return
+        names = re.compile(r"<((?:[\w.-]+:)?)definedName\b([^>]*)>(.*?)</\1definedName>", re.S)
+
+        def stale(m):
+            a = _attrs(m.group(2))
+            return a.get("name") == "_xlnm._FilterDatabase" and a.get("localSheetId", "").isdigit() \
+                and int(a["localSheetId"]) in self.filters
+        self.workbook = names.sub(lambda m: "" if stale(m) else m.group(0), self.workbook)
+        prefix = re.search(r"<((?:[\w.-]+:)?)sheets\b", self.workbook).group(1)
+        new = "".join(
+            f'<{prefix}definedName name="_xlnm._FilterDatabase" localSheetId="{i}" hidden="1">'
+            f"{_esc(_quote_sheet(name))}!{_absolute(ref)}</{prefix}definedName>"
+            for i, (name, ref) in sorted(self.filters.items()) if ref)
+        if not new:
+            return
+        block = re.search(r"</(?:[\w.-]+:)?definedNames>", self.workbook)
+        if block:
+            self.workbook = self.workbook[:block.start()] + new + self.workbook[block.start():]
+            return
+        empty = re.search(r"<(?:[\w.-]+:)?definedNames\s*/>", self.workbook)
+        if empty:
+            self.workbook = (self.workbook[:empty.start()] + f"<{prefix}definedNames>{new}</{prefix}definedNames>"
+                             + self.workbook[empty.end():])
+            return
+        after = None
+        for tag in ("externalReferences", "functionGroups", "sheets"):
+            m = re.search(r"</(?:[\w.-]+:)?%s>|<(?:[\w.-]+:)?%s\b[^>]*/>" % (tag, tag), self.workbook)
+            if m:
+                after = m.end()
+                break
+        self.workbook = (self.workbook[:after] + f"<{prefix}definedNames>{new}</{prefix}definedNames>"
+                         + self.workbook[after:])
+
+    def finish(self) -> Dict[str, bytes]:
+        """All changed and new parts, by name."""
+        self._set_filter_names()
+        styles = self.styles.text()
+        if styles != self.styles.source or self.styles_part not in self.pkg.infos:
+            self.parts[self.styles_part] = styles.encode("utf-8")
+        for name, text, old in ((self.pkg.workbook_part, self.workbook, self.pkg.workbook),
+                                (self.pkg.rels_part, self.rels, self.pkg.rels),
+                                ("[Content_Types].xml", self.types, self.pkg.content_types)):
+            if text != old:
+                self.parts[name] = text.encode("utf-8")
+        return self.parts
+
+
+def _quote_sheet(name: str) -> str:
+    return "'" + name.replace("'", "''") + "'"
+
+
+def _absolute(ref: str) -> str:
+    """A1:K20 -> $A$1:$K$20."""
+    return ":".join(re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", part) for part in ref.split(":"))
 
 
 # ---------------------------------------------------------------- zip writing
+_BIG_PART = 1 << 20  # new parts larger than this are deflated at level 1 (fast; ~10% larger)
+
+
 class _ZipOut:
-    """A minimal zip writer that can copy members' compressed bytes unchanged."""
+    """A minimal zip writer that can copy members' compressed bytes as they are."""
 
     def __init__(self, fp):
         self.fp = fp
         self.central: List[bytes] = []
 
-    def _header(self, name: bytes, method: int, crc: int, csize: int, size: int, when: Tuple[int, int],
-                flags: int = 0x800) -> Tuple[bytes, int]:
+    def _entry(self, name: str, method: int, crc: int, csize: int, size: int, date_time, flags: int,
+               ext_attr: int = 0) -> None:
+        if max(csize, size, self.fp.tell()) >= 0xFFFFFFFF:
+            raise WorkbookError("工作簿超过 4 GB，无法写入")
+        raw = name.encode("utf-8")
+        flags = (flags & ~0x08 & ~0x800) | (0 if name.isascii() else 0x800)
+        y, mo, d, h, mi, s = date_time
+        t, day = (h << 11) | (mi << 5) | (s // 2), ((max(y, 1980) - 1980) << 9) | (mo << 5) | d
         offset = self.fp.tell()
-        self.fp.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, flags, method, when[0], when[1], crc, csize, size,
-                                  len(name), 0) + name)
-        return offset
+        self.fp.write(struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, flags, method, t, day, crc, csize, size,
+                                  len(raw), 0) + raw)
+        self.central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, flags, method, t, day, crc, csize, size,
+                                        len(raw), 0, 0, 0, 0, ext_attr, offset) + raw)
 
-    def _central(self, name, method, crc, csize, size, when, offset, flags=0x800, ext_attr=0):
-        self.central.append(struct.pack("<4s6H3L5H2L", b"PK\x01\x02", 20, 20, flags, method, when[0], when[1], crc,
-                                        csize, size, len(name), 0, 0, 0, 0, ext_attr, offset) + name)
-
-    def copy(self, src, info) -> None:
-        """Copy a member's compressed data as it is (no recompression)."""
+    def copy(self, src, info: zipfile.ZipInfo) -> None:
+        """Copy a member's compressed data unchanged (no recompression)."""
         src.seek(info.header_offset)
         local = src.read(30)
+        if local[:4] != b"PK\x03\x04":
+            raise WorkbookError(f"工作簿文件已损坏（{info.filename}）")
         nlen, xlen = struct.unpack("<2H", local[26:30])
         src.seek(info.header_offset + 30 + nlen + xlen)
-        name = info.filename.encode("utf-8")
-        when = _dos_time(info.date_time)
-        flags = 0x800 if info.flag_bits & 0x800 or not info.filename.isascii() else 0
-        offset = self._header(name, info.compress_type, info.CRC, info.compress_size, info.file_size, when, flags)
-        left = info.compress_size
-        while left:
-            chunk = src.read(min(left, 1 << 20))
-            if not chunk:
-                raise WorkbookError("工作簿文件不完整")
-            self.fp.write(chunk)
-            left -= len(chunk)
-        self._central(name, info.compress_type, info.CRC, info.compress_size, info.file_size, when, offset, flags,
-                      info.external_attr)
+        data = src.read(info.compress_size)
+        if len(data) != info.compress_size:
+            raise WorkbookError(f"工作簿文件不完整（{info.filename}）")
+        self._entry(info.filename, info.compress_type, info.CRC, info.compress_size, info.file_size, info.date_time,
+                    info.flag_bits, info.external_attr)
+        self.fp.write(data)
 
-    def add(self, filename: str, data: bytes, date_time=(1980, 1, 1, 0, 0, 0)) -> None:
-        comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+    def add(self, name: str, data: bytes, date_time=(1980, 1, 1, 0, 0, 0)) -> None:
+        comp = zlib.compressobj(1 if len(data) > _BIG_PART else 6, zlib.DEFLATED, -15)
         packed = comp.compress(data) + comp.flush()
-        name = filename.encode("utf-8")
-        when = _dos_time(date_time)
-        crc = zlib.crc32(data) & 0xFFFFFFFF
-        flags = 0 if filename.isascii() else 0x800
-        offset = self._header(name, 8, crc, len(packed), len(data), when, flags)
+        self._entry(name, zipfile.ZIP_DEFLATED, zlib.crc32(data), len(packed), len(data), date_time, 0)
         self.fp.write(packed)
-        self._central(name, 8, crc, len(packed), len(data), when, offset, flags)
 
     def finish(self) -> None:
         start = self.fp.tell()
-        for c in self.central:
-            self.fp.write(c)
+        self.fp.write(b"".join(self.central))
         size = self.fp.tell() - start
-        self.fp.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(self.central), len(self.central), size, start, 0))
-
-
-def _dos_time(t) -> Tuple[int, int]:
-    y, mo, d, h, mi, s = t
-    return ((h << 11) | (mi << 5) | (s // 2)), (((y - 1980) << 9) | (mo << 5) | d)
+        n = len(self.central)
+        self.fp.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, size, start, 0))
 
 
 def write_sheets(src_path, dst_path, sheets: Sequence[SheetOut]) -> None:
-    """dst = src with the given sheets replaced (or added); every other part copied unchanged."""
+    """dst = src with the given sheets replaced (or added at the end); every other part copied unchanged.
+
+    calcChain.xml is dropped (Excel rebuilds it).  src and dst must differ.
+    """
+    if os.path.abspath(src_path) == os.path.abspath(dst_path):
+        raise ValueError("write_sheets needs a destination other than its source")
+    if len({norm_text(s.name) for s in sheets}) != len(sheets):
+        raise ValueError("a sheet is given twice")
     pkg = _Package(src_path)
     try:
-        styles = _Styles(pkg.read("xl/styles.xml").decode("utf-8"))
-        workbook, rels = pkg.workbook, pkg.rels
-        ctypes = pkg.read("[Content_Types].xml").decode("utf-8")
-        new_parts: Dict[str, bytes] = {}
-        existing_parts = set(pkg.infos)
+        edit = _BookEdit(pkg)
         for s in sheets:
-            part = pkg.part_of(s.name)
-            old = pkg.read(part).decode("utf-8") if part and part in pkg.infos else None
-            if part is None:
-                part, workbook, rels, ctypes = _add_sheet(s.name, workbook, rels, ctypes, existing_parts)
-                existing_parts.add(part)
-            new_parts[part] = sheet_xml(s, styles, old).encode("utf-8")
-        new_parts["xl/styles.xml"] = styles.xml.encode("utf-8")
-        if "xl/calcChain.xml" in pkg.infos:
-            rels = re.sub(r'<Relationship\b[^>]*Target="[^"]*calcChain\.xml"[^>]*/>', "", rels)
-            ctypes = re.sub(r'<Override\b[^>]*PartName="/xl/calcChain\.xml"[^>]*/>', "", ctypes)
-        new_parts["xl/workbook.xml"] = workbook.encode("utf-8")
-        new_parts["xl/_rels/workbook.xml.rels"] = rels.encode("utf-8")
-        new_parts["[Content_Types].xml"] = ctypes.encode("utf-8")
+            edit.put_sheet(s)
+        edit.drop_calc_chain()
+        parts = edit.finish()
         with open(dst_path, "wb") as fp, open(pkg.path, "rb") as src:
             out = _ZipOut(fp)
             for name, info in pkg.infos.items():
-                if name == "xl/calcChain.xml":
+                if name in edit.removed:
                     continue
-                if name in new_parts:
-                    out.add(name, new_parts.pop(name), info.date_time)
+                if name in parts:
+                    out.add(name, parts.pop(name), info.date_time)
                 else:
                     out.copy(src, info)
-            for name, data in new_parts.items():
+            for name, data in parts.items():
                 out.add(name, data)
             out.finish()
     finally:
         pkg.close()
 
 
-def _add_sheet(name: str, workbook: str, rels: str, ctypes: str, parts: set):
-    n = 1
-    while f"xl/worksheets/sheet{n}.xml" in parts:
-        n += 1
-    part = f"xl/worksheets/sheet{n}.xml"
-    rid_nums = [int(x) for x in re.findall(r'Id="rId(\d+)"', rels)]
-    rid = f"rId{max(rid_nums + [0]) + 1}"
-    sheet_ids = [int(x) for x in re.findall(r'<(?:\w+:)?sheet\b[^>]*sheetId="(\d+)"', workbook)]
-    sid = max(sheet_ids + [0]) + 1
-    prefix = "r"
-    m = re.search(r'xmlns:(\w+)="' + re.escape(NS_REL) + '"', workbook)
-    if m:
-        prefix = m.group(1)
-    else:
-        workbook = re.sub(r"<(\w+:)?workbook\b", lambda mm: mm.group(0) + f' xmlns:r="{NS_REL}"', workbook, count=1)
-    tag = re.search(r"<(\w+:)?sheets\b", workbook).group(1) or ""
-    entry = f'<{tag}sheet name="{escape(name, {chr(34): "&quot;"})}" sheetId="{sid}" {prefix}:id="{rid}"/>'
-    workbook = re.sub(rf"</{tag}sheets>", lambda mm: entry + mm.group(0), workbook, count=1)
-    rel = f'<Relationship Id="{rid}" Type="{WS_TYPE}" Target="worksheets/sheet{n}.xml"/>'
-    rels = rels.replace("</Relationships>", rel + "</Relationships>")
-    ctypes = ctypes.replace("</Types>", f'<Override PartName="/{part}" ContentType="{WS_CT}"/></Types>')
-    return part, workbook, rels, ctypes
-
-
 # ---------------------------------------------------------------- atomic save
 def lock_files(path) -> List[Path]:
-    """Lock files that Excel/WPS (~$name) and LibreOffice (.~lock.name#) leave while a book is open."""
+    """Lock files that Excel/WPS (~$name) and LibreOffice (.~lock.name#) keep while a workbook is open."""
     p = Path(path)
-    candidates = [p.with_name("~$" + p.name), p.with_name("~$" + p.name[2:]) if len(p.name) > 2 else None,
-                  p.with_name(f".~lock.{p.name}#")]
-    return [c for c in candidates if c is not None and c.exists()]
+    candidates = [p.with_name("~$" + p.name), p.with_name(f".~lock.{p.name}#")]
+    if len(p.stem) > 2:  # Office shortens long names: ~$ replaces the first two characters
+        candidates.insert(1, p.with_name("~$" + p.name[2:]))
+    return [c for c in candidates if c.exists()]
+
+
+def _locked(path: Path, lock: str) -> WorkbookLocked:
+    return WorkbookLocked(f"工作簿「{path.name}」正在被 Excel、WPS 或 LibreOffice 打开（发现锁文件 {lock}），"
+                          "请先关闭它再运行。如果它并没有打开，可以删除这个锁文件后重试。")
 
 
 def atomic_replace(path, build: Callable[[str], None]) -> None:
-    """Write the new version via `build(tmp)`, keep the old one as .bak, then rename into place."""
+    """All or nothing: `build(tmp)` writes the new version to a temporary file in the same folder,
+    which then replaces `path`; the previous version is kept as `<path>.bak`.
+
+    Refuses (WorkbookLocked) while the workbook is open elsewhere.  On any
+    failure the temporary file is removed and `path` is untouched.
+    """
     path = Path(path)
     locks = lock_files(path)
     if locks:
-        raise WorkbookLocked(f"工作簿「{path.name}」正在被 Excel、WPS 或 LibreOffice 打开（发现锁文件 {locks[0].name}），"
-                             f"请先关闭它再运行。")
+        raise _locked(path, locks[0].name)
     fault_point("before-temp")
-    fd, tmp = tempfile.mkstemp(prefix=".kefu-", suffix=path.suffix, dir=str(path.parent))
-    os.close(fd)
+    tmp = _temp_beside(path, path.suffix)
     try:
         build(tmp)
-        fault_point("temp-written")
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
+        if path.exists():
+            shutil.copymode(path, tmp)
+        fault_point("temp-written")
         fault_point("before-backup")
-        backup = path.with_name(path.name + ".bak")
-        shutil.copy2(path, str(backup) + ".tmp")
-        os.replace(str(backup) + ".tmp", backup)
+        if path.exists():
+            _backup(path)
         fault_point("after-backup")
-        os.replace(tmp, path)
+        fault_point("before-replace")
+        try:
+            os.replace(tmp, path)
+        except PermissionError:  # Windows: the file is open in another program
+            raise _locked(path, path.name) from None
         fault_point("after-replace")
         _fsync_dir(path.parent)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _temp_beside(path: Path, suffix: str) -> str:
+    fd, tmp = tempfile.mkstemp(prefix=".kefu-", suffix=suffix, dir=str(path.parent))
+    os.close(fd)
+    return tmp
+
+
+def _backup(path: Path) -> None:
+    """Copy the current version to <path>.bak, itself atomically."""
+    tmp = _temp_beside(path, ".bak")
+    try:
+        shutil.copy2(path, tmp)
+        os.replace(tmp, path.with_name(path.name + ".bak"))
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -561,7 +1114,7 @@ def atomic_replace(path, build: Callable[[str], None]) -> None:
 def _fsync_dir(folder: Path) -> None:
     try:
         fd = os.open(str(folder), os.O_RDONLY)
-    except OSError:
+    except OSError:  # Windows cannot open folders
         return
     try:
         os.fsync(fd)
