@@ -42,7 +42,14 @@ class Grid:
 
 @dataclass(frozen=True)
 class SheetOut:
-    """A sheet the close writes in full (an owned sheet)."""
+    """A sheet the close writes in full (an owned sheet).
+
+    ``extra`` keys both writers understand (all optional): ``freeze`` (top-left
+    cell of the scrolling area, e.g. "C3"), ``header_rows`` / ``section_rows``
+    (sheet rows styled like the header), ``totals_row`` (a sheet row in bold),
+    ``merge`` [(r1, c1, r2, c2)], ``row_breaks`` (rows after which a page break
+    goes), ``fit_to_width``, ``paper`` ("A4"), ``orientation``.
+    """
 
     name: str
     header: Tuple[str, ...]

@@ -74,8 +74,15 @@ class XlwingsBook:
                     sh.range((top + 1, j), (top + len(s.rows), j)).number_format = NUMBER_FORMATS.get(t, "General")
                 if w:
                     sh.range((1, j)).column_width = w
-            for r in s.extra.get("section_rows", ()):
-                sh.range((r, 1)).font.bold = True
+            ncols = len(s.header)
+            for r in tuple(s.extra.get("section_rows", ())) + tuple(s.extra.get("header_rows", ())):
+                row = sh.range((r, 1), (r, ncols))
+                row.font.bold = True
+                row.color = HEADER_FILL
+            if s.extra.get("totals_row"):
+                sh.range((s.extra["totals_row"], 1), (s.extra["totals_row"], ncols)).font.bold = True
+            for r, c in s.highlight:
+                sh.range((r, c)).color = HIGHLIGHT
 
     def mark(self, marks: Iterable[Tuple[str, int, int]]) -> None:
         """Highlight input cells (sheet, row, 1-based column)."""
