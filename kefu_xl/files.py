@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sys
 import zipfile
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
@@ -23,9 +24,10 @@ TEMPLATE_NAME = "workbook_template.xlsm"
 
 
 def template_path() -> Path:
-    """The shipped template: next to the package (checkout / editable install) or inside it."""
+    """The shipped template: next to the package (checkout / editable install), or where a
+    wheel installs it (<prefix>/share/kefu-xl)."""
     here = Path(__file__).resolve().parent
-    for p in (here.parent / TEMPLATE_NAME, here / TEMPLATE_NAME):
+    for p in (here.parent / TEMPLATE_NAME, Path(sys.prefix) / "share" / "kefu-xl" / TEMPLATE_NAME):
         if p.exists():
             return p
     raise FileNotFoundError(f"找不到模板 {TEMPLATE_NAME}：请在仓库根目录运行 python3 tools/build_template.py")
