@@ -57,6 +57,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from . import engine, flowers, schema, values
+from .schema import col_letter
 from .grid import SheetOut
 from .model import ZERO, HistoryRow, Line, Month, MonthResult, PersonResult, Problem, fmt_points, money
 from .readers import Book, setting_value
@@ -511,15 +512,6 @@ def distribution_sheet(result: MonthResult) -> SheetOut:
 
 
 # ---------------------------------------------------------------- charts
-def col_letter(n: int) -> str:
-    """1 -> A, 27 -> AA."""
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def _col(spec_headers: Sequence[str], header: str) -> str:
     return col_letter(list(spec_headers).index(header) + 1)
 

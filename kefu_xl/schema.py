@@ -278,5 +278,14 @@ def match_columns(spec: SheetSpec, header_row: Sequence) -> Tuple[Dict[str, int]
     return found, written
 
 
+def col_letter(n: int) -> str:
+    """1 -> A, 27 -> AA."""
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
 def find_spec(name: str) -> Optional[SheetSpec]:
     return BY_NAME.get(norm_text(name))

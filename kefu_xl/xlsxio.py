@@ -41,7 +41,7 @@ from typing import Callable, Dict, Iterable, List, NamedTuple, Optional, Sequenc
 from xml.etree import ElementTree as ET
 
 from .grid import CellError, Grid, SheetOut
-from .schema import norm_text
+from .schema import col_letter, norm_text
 
 
 class WorkbookError(Exception):
@@ -327,15 +327,6 @@ def _col_number(letters: str) -> int:
     for ch in letters:
         n = n * 26 + ord(ch) - 64
     return n
-
-
-def col_letter(n: int) -> str:
-    """1 -> A, 27 -> AA."""
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def _cell_ref(text: str) -> Tuple[int, int]:
