@@ -22,7 +22,7 @@ from kefu_xl.grid import CellError, Grid, SheetOut
 from kefu_xl.model import Month
 from tests.lo_util import convert
 from tests.test_udfs_macros import demo_grids
-from tests.workbooks import save, tiny_png
+from tests.workbooks import decorate_staff, save
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -225,19 +225,11 @@ def _rich_book(path, vba: bytes = None):
     an existing 结果 sheet with its own image, comment, print set-up, header, tab colour."""
     wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False})
     png = path.with_suffix(".png")
-    png.write_bytes(tiny_png())
     ws = wb.add_worksheet("员工")
     ws.write_row(0, 0, ["工号", "姓名", "状态"])
     for i in range(1, 5):
         ws.write_row(i, 0, [f"K0{i}", f"员工{i}", "在职"])
-    ws.insert_image("F2", str(png))
-    ws.write_comment("A1", "工号必须唯一", {"author": "HR"})
-    ws.data_validation("C2:C100", {"validate": "list", "source": ["在职", "离职"]})
-    ws.conditional_format("A2:A100", {"type": "duplicate", "format": wb.add_format({"bg_color": "#FFC7CE"})})
-    chart = wb.add_chart({"type": "column"})
-    chart.add_series({"categories": "='员工'!$B$2:$B$5", "values": "='员工'!$A$2:$A$5", "name": "示例"})
-    ws.insert_chart("F8", chart)
-    wb.define_name("员工名单", "='员工'!$A$1:$B$30")
+    decorate_staff(wb, ws, png, status_col="C", at="F", last_row=5)
     res = wb.add_worksheet("结果")
     res.write_row(0, 0, ["旧表头", "旧"])
     res.write_row(1, 0, ["旧数据", 1])

@@ -19,6 +19,20 @@ def tiny_png() -> bytes:
             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
+def decorate_staff(wb, ws, png_path, status_col: str, at: str, last_row: int) -> None:
+    """An image, a comment, a validation, a conditional format, a chart and a defined name on 员工."""
+    png_path.write_bytes(tiny_png())
+    ws.insert_image(f"{at}2", str(png_path))
+    ws.write_comment("A1", "工号必须唯一", {"author": "HR"})
+    ws.data_validation(f"{status_col}2:{status_col}100", {"validate": "list", "source": ["在职", "离职"]})
+    ws.conditional_format("A2:A100", {"type": "duplicate", "format": wb.add_format({"bg_color": "#FFC7CE"})})
+    chart = wb.add_chart({"type": "column"})
+    chart.add_series({"categories": f"='员工'!$B$2:$B${last_row}", "values": f"='员工'!$A$2:$A${last_row}",
+                      "name": "示例"})
+    ws.insert_chart(f"{at}8", chart)
+    wb.define_name("员工名单", "='员工'!$A$1:$B$30")
+
+
 def save(grids, path, decorate: bool = False, vba: bytes = None) -> Path:
     """Write grids as sheets; with decorate, put a chart, an image, a comment, a
     validation, a conditional format and a defined name on the 员工 sheet."""
@@ -38,16 +52,7 @@ def save(grids, path, decorate: bool = False, vba: bytes = None) -> Path:
                 else:
                     ws.write(g.first_row - 1 + i, g.first_col - 1 + j, v)
         if decorate and name == "员工":
-            img = path.with_suffix(".png")
-            img.write_bytes(tiny_png())
-            ws.insert_image("N2", str(img))
-            ws.write_comment("A1", "工号必须唯一", {"author": "HR"})
-            ws.data_validation("G2:G100", {"validate": "list", "source": ["在职", "离职"]})
-            ws.conditional_format("A2:A100", {"type": "duplicate", "format": wb.add_format({"bg_color": "#FFC7CE"})})
-            chart = wb.add_chart({"type": "column"})
-            chart.add_series({"categories": "='员工'!$B$2:$B$4", "values": "='员工'!$A$2:$A$4", "name": "示例"})
-            ws.insert_chart("N8", chart)
-            wb.define_name("员工名单", "='员工'!$A$1:$B$30")
+            decorate_staff(wb, ws, path.with_suffix(".png"), status_col="G", at="N", last_row=4)
     if vba is not None:
         vba_path = path.with_suffix(".bin")
         vba_path.write_bytes(vba)
