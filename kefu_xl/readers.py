@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
@@ -257,82 +259,129 @@ def read_staff(grid: Optional[Grid]) -> Tuple[Tuple[Staff, ...], List[Problem]]:
 
 # ---------------------------------------------------------------- events
 _FAST_STATUS = frozenset(schema.EVENT_STATUSES)
-_DEC_CACHE: Dict[Any, Decimal] = {}
+_INT_DEC: Dict[int, Decimal] = {}
+_FLOAT_DEC: Dict[float, Decimal] = {}
+_CODE_CACHE: Dict[str, str] = {}
+_PHYSICAL = re.compile("|".join(map(re.escape, PHYSICAL_WORDS)))
+_DATE, _DATETIME = dt.date, dt.datetime
 
 
 def _fast_decimal(v) -> Optional[Decimal]:
-    """Plain numbers (the common case) without the general parser; None for anything else."""
+    """Plain numbers (the common case) as values.decimal reads them, memoised; None for anything else.
+
+    Ints and floats are memoised apart: 1 and 1.0 are equal keys, but
+    Decimal(1) and Decimal("1.0") are not the same reading.
+    """
     t = type(v)
-    if t is float or t is int:
-        d = _DEC_CACHE.get(v)
+    if t is int:
+        d = _INT_DEC.get(v)
         if d is None:
-            d = Decimal(v) if t is int else Decimal(repr(v))
-            if len(_DEC_CACHE) < 100_000:
-                _DEC_CACHE[v] = d
+            d = Decimal(v)
+            if len(_INT_DEC) < 100_000:
+                _INT_DEC[v] = d
+        return d
+    if t is float:
+        d = _FLOAT_DEC.get(v)
+        if d is None:
+            d = Decimal(repr(v))
+            if len(_FLOAT_DEC) < 100_000:
+                _FLOAT_DEC[v] = d
         return d
     return None
 
 
-def _event_fast(raw, idx, rownum, year, src_sheet) -> Optional[Event]:
-    """Parse one event row when every cell is of the plain expected type; else None."""
-    def cell(key):
-        i = idx.get(key)
-        return raw[i] if i is not None and i < len(raw) else None
+def _fast_code(v: str) -> str:
+    """values.code of a text cell without "#" (memoised: ids and rule codes repeat on every row)."""
+    out = _CODE_CACHE.get(v)
+    if out is None:
+        out = values.code(v)
+        if len(_CODE_CACHE) > 200_000:
+            _CODE_CACHE.clear()
+        _CODE_CACHE[v] = out
+    return out
 
-    d = cell("date")
-    if type(d) is dt.datetime:
-        d = d.date()
-    elif type(d) is not dt.date:
+
+def _fast_text(v) -> Optional[str]:
+    """values.text of an empty or text cell without "#"; None for anything else."""
+    if v is None:
+        return ""
+    if type(v) is str and "#" not in v:
+        return norm_text(v)
+    return None
+
+
+def _fast_day(v):
+    """A date cell as a date, None when empty, False when it is anything else."""
+    t = type(v)
+    if t is _DATE:
+        return v
+    if t is _DATETIME:
+        return v.date()
+    if v is None or v == "":
         return None
-    sid, rule = cell("id"), cell("rule")
+    return False
+
+
+_EVENT_KEYS = ("date", "id", "rule", "qty", "points", "amount", "rating", "status", "note", "approver", "approved",
+               "published", "issuer")
+
+
+def _cells(idx: Mapping[str, int], keys: Sequence[str]):
+    """A function taking a grid row to the cells of `keys`, in order (None for a missing column or cell).
+
+    An itemgetter does the picking in C; rows shorter than the widest column
+    (and every row, when a column is missing) are padded first.
+    """
+    width = max(idx.values(), default=-1) + 1
+    pick = operator.itemgetter(*(idx.get(k, width) for k in keys))
+    if all(k in idx for k in keys):
+        return lambda raw: pick(raw if len(raw) >= width else (*raw, *(None,) * (width - len(raw))))
+    return lambda raw: pick((*raw, *(None,) * (width + 1 - len(raw))))
+
+
+def _event_fast(cells, rownum, src_sheet) -> Optional[Event]:
+    """One event row when every cell has the plain expected type; else None (the careful parser decides)."""
+    d, sid, rule, q, pts, amt, rating, status, note, approver, approved, published, issuer = cells
+    d = _fast_day(d)
+    if not d:
+        return None
     if type(sid) is not str or type(rule) is not str or "#" in sid or "#" in rule:
         return None
-    sid, rule = values.code(sid), values.code(rule)
+    sid, rule = _fast_code(sid), _fast_code(rule)
     if not sid or not rule:
         return None
-    q = cell("qty")
     if q is None or q == "":
-        qty = Decimal(1)
+        qty = _ONE
     else:
         qty = _fast_decimal(q)
         if qty is None or qty <= 0:
             return None
-    vals = []
-    for key in ("points", "amount"):
-        v = cell(key)
-        if v is None or v == "":
-            vals.append(None)
-        else:
-            x = _fast_decimal(v)
-            if x is None:
-                return None
-            vals.append(x)
-    texts = []
-    for key in ("rating", "status", "note", "approver", "issuer"):
-        v = cell(key)
-        if v is None:
-            texts.append("")
-        elif type(v) is str and "#" not in v:
-            texts.append(values.norm_text(v))
-        else:
+    if pts is not None and pts != "":
+        pts = _fast_decimal(pts)
+        if pts is None:
             return None
-    rating, status, note, approver, issuer = texts
-    if status not in _FAST_STATUS or (rating and any(w in rating for w in PHYSICAL_WORDS)) or \
-            (note and any(w in note for w in PHYSICAL_WORDS)):
+    else:
+        pts = None
+    if amt is not None and amt != "":
+        amt = _fast_decimal(amt)
+        if amt is None:
+            return None
+    else:
+        amt = None
+    rating, status, note, approver, issuer = (_fast_text(rating), _fast_text(status), _fast_text(note),
+                                              _fast_text(approver), _fast_text(issuer))
+    if rating is None or status is None or note is None or approver is None or issuer is None:
         return None
-    dates = []
-    for key in ("approved", "published"):
-        v = cell(key)
-        if v is None or v == "":
-            dates.append(None)
-        elif type(v) is dt.datetime:
-            dates.append(v.date())
-        elif type(v) is dt.date:
-            dates.append(v)
-        else:
-            return None
-    return Event(rownum, d, sid, rule, qty, vals[0], vals[1], rating, status, note, approver, dates[0], dates[1],
+    if status not in _FAST_STATUS or (rating and _PHYSICAL.search(rating)) or (note and _PHYSICAL.search(note)):
+        return None
+    approved, published = _fast_day(approved), _fast_day(published)
+    if approved is False or published is False:
+        return None
+    return Event(rownum, d, sid, rule, qty, pts, amt, rating, status, note, approver, approved, published,
                  issuer, Source(src_sheet, rownum))
+
+
+_ONE = Decimal(1)
 
 
 def read_events(grid: Optional[Grid], year: Optional[int] = None) -> Tuple[Tuple[Event, ...], List[Problem]]:
@@ -346,11 +395,10 @@ def read_events(grid: Optional[Grid], year: Optional[int] = None) -> Tuple[Tuple
     if loc.found is None:
         return (), problems
     out: List[Event] = []
-    idx = loc.found
-    for offset in range(loc.index + 1, len(grid.rows)):
-        raw = grid.rows[offset]
-        rownum = grid.first_row + offset
-        ev = _event_fast(raw, idx, rownum, year, grid.sheet)
+    cells = _cells(loc.found, _EVENT_KEYS)
+    first = grid.first_row + loc.index + 1
+    for rownum, raw in enumerate(grid.rows[loc.index + 1:], first):
+        ev = _event_fast(cells(raw), rownum, grid.sheet)
         if ev is not None:
             out.append(ev)
             continue
@@ -492,44 +540,132 @@ def _num(d: Decimal):
     return int(d) if d == d.to_integral_value() else str(d.normalize())
 
 
+_COUNTER_DEC: Dict[Any, Decimal] = {}
+
+
+def _counter_decimal(v) -> Decimal:
+    """Decimal(str(v)) of a JSON number or string, memoised for ints and strings (counts repeat)."""
+    if type(v) is int or type(v) is str:
+        d = _COUNTER_DEC.get(v)
+        if d is None:
+            d = Decimal(str(v))
+            if len(_COUNTER_DEC) < 100_000:
+                _COUNTER_DEC[v] = d
+        return d
+    return Decimal(str(v))
+
+
 def parse_counters(text: str) -> Dict[str, Tuple[Decimal, Decimal]]:
     if not text:
         return {}
     data = json.loads(text)
-    return {k: (Decimal(str(v[0])), Decimal(str(v[1]))) for k, v in data.items()}
+    return {k: (_counter_decimal(v[0]), _counter_decimal(v[1])) for k, v in data.items()}
+
+
+_HISTORY_KEYS = ("month", "id", "name", "group", "score", "rank", "ranked", "grade", "passed", "excluded",
+                 "counters", "version", "digest", "state", "note")
+_MONTH_CACHE: Dict[str, Optional[Month]] = {}
+
+
+def _fast_month(v) -> Optional[Month]:
+    """values.month of a text cell, memoised (every row of a month repeats it); None when unusual."""
+    if type(v) is not str or "#" in v:
+        return None
+    m = _MONTH_CACHE.get(v)
+    if m is None:
+        try:
+            m = values.month(v)
+        except ValueError:
+            return None
+        if m is None:
+            return None
+        if len(_MONTH_CACHE) > 10_000:
+            _MONTH_CACHE.clear()
+        _MONTH_CACHE[v] = m
+    return m
+
+
+def _fast_number(v):
+    """An empty or number cell: (True, Decimal or None); (False, None) for anything else."""
+    if v is None or v == "":
+        return True, None
+    d = _fast_decimal(v)
+    return d is not None, d
+
+
+def _history_fast(cells, rownum: int, sheet: str) -> Optional[HistoryRow]:
+    """One 历史 row as written by a close (plain types throughout); None: the careful parser decides."""
+    month, sid, name, group, score, rank, ranked, grade, passed, excluded, counters, version, digest, state, note = \
+        cells
+    m = _fast_month(month)
+    if m is None or type(sid) is not str or "#" in sid:
+        return None
+    sid = _fast_code(sid)
+    if not sid:
+        return None
+    texts = (name, group, grade, passed, excluded, counters, digest, state, note) = tuple(
+        map(_fast_text, (name, group, grade, passed, excluded, counters, digest, state, note)))
+    if None in texts:
+        return None
+    nums = (score, rank, ranked, version) = tuple(map(_fast_number, (score, rank, ranked, version)))
+    if not all(ok for ok, _ in nums):
+        return None
+    try:
+        parsed = parse_counters(counters)
+    except (ValueError, TypeError, AttributeError, IndexError):
+        return None
+    score, rank, ranked, version = (d for _, d in nums)
+    return HistoryRow(m, sid, name, group, score or Decimal(0), int(rank) if rank is not None else None,
+                      int(ranked or 0), grade, passed != "否", excluded == "是", parsed, int(version or 1), digest,
+                      state or "有效", note, Source(sheet, rownum))
+
+
+def _history_careful(row: Row, problems: List[Problem]) -> Optional[HistoryRow]:
+    c = _Collector(row, problems)
+    try:
+        m = values.month(row.get("month"))
+    except ValueError as e:
+        c._fail("month", "E_HISTORY", f"历史表月份无法识别：{e}")
+        return None
+    sid = c.code("id")
+    if m is None or not sid:
+        return None
+    rank = c.decimal("rank")
+    ranked = c.decimal("ranked")
+    version = c.decimal("version")
+    try:
+        counters = parse_counters(c.text("counters"))
+    except (ValueError, TypeError, AttributeError, IndexError):
+        c._fail("counters", "E_HISTORY", "历史表「计数」列已损坏（请勿手工修改历史表）")
+        return None
+    if not c.ok:
+        return None
+    return HistoryRow(m, sid, c.text("name"), c.text("group"), c.decimal("score") or Decimal(0),
+                      int(rank) if rank is not None else None, int(ranked or 0), c.text("grade"),
+                      c.text("passed") != "否", c.text("excluded") == "是", counters,
+                      int(version or 1), c.text("digest"), c.text("state") or "有效", c.text("note"),
+                      row.src())
 
 
 def read_history(grid: Optional[Grid]) -> Tuple[Tuple[HistoryRow, ...], List[Problem]]:
+    """The 历史 rows; rows as the close writes them take a fast path, any other the careful parser."""
     if grid is None:
         return (), []
-    t = read_table(grid, schema.HISTORY)
-    problems = [p for p in t.problems if p.code != "E_HEADER_MISSING"]
+    loc = locate_header(grid, schema.HISTORY)
+    problems = [p for p in loc.problems if p.code != "E_HEADER_MISSING"]
+    if loc.found is None:
+        return (), problems
     out: List[HistoryRow] = []
-    for row in t.rows:
-        c = _Collector(row, problems)
-        try:
-            m = values.month(row.get("month"))
-        except ValueError as e:
-            c._fail("month", "E_HISTORY", f"历史表月份无法识别：{e}")
-            continue
-        sid = c.code("id")
-        if m is None or not sid:
-            continue
-        rank = c.decimal("rank")
-        ranked = c.decimal("ranked")
-        version = c.decimal("version")
-        try:
-            counters = parse_counters(c.text("counters"))
-        except (ValueError, TypeError, AttributeError, IndexError):
-            c._fail("counters", "E_HISTORY", "历史表「计数」列已损坏（请勿手工修改历史表）")
-            continue
-        if not c.ok:
-            continue
-        out.append(HistoryRow(m, sid, c.text("name"), c.text("group"), c.decimal("score") or Decimal(0),
-                              int(rank) if rank is not None else None, int(ranked or 0), c.text("grade"),
-                              c.text("passed") != "否", c.text("excluded") == "是", counters,
-                              int(version or 1), c.text("digest"), c.text("state") or "有效", c.text("note"),
-                              row.src()))
+    cells = _cells(loc.found, _HISTORY_KEYS)
+    first = grid.first_row + loc.index + 1
+    for rownum, raw in enumerate(grid.rows[loc.index + 1:], first):
+        h = _history_fast(cells(raw), rownum, grid.sheet)
+        if h is None:
+            if all(values.is_blank(v) for v in raw):
+                continue
+            h = _history_careful(loc.row(raw, rownum), problems)
+        if h is not None:
+            out.append(h)
     return tuple(out), problems
 
 

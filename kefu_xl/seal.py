@@ -16,7 +16,7 @@ results stand; a re-close would differ).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -68,39 +68,67 @@ def digest(fps: Dict[str, List[Tuple[int, str, str]]]) -> str:
     return h.hexdigest()[:16]
 
 
+_B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_B36_PAIRS = [a + b for a in _B36 for b in _B36]  # "00" … "zz"
+
+
 def _b36(n: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        n, r = divmod(n, 36)
-        out = digits[r] + out
-        if n == 0:
-            return out
+    """n in base 36, lower case, two digits at a time (a close packs one item per event)."""
+    if n < 1296:
+        return _B36_PAIRS[n][1:] if n < 36 else _B36_PAIRS[n]
+    hi, lo = divmod(n, 1296)
+    return _b36(hi) + _B36_PAIRS[lo]
+
+
+def _event_fp(e) -> Tuple[int, str, str]:
+    day = str(e.date)
+    return (e.row, _fp((day, e.staff_id, e.rule, e.qty, e.points, e.amount, e.rating, e.status, e.note,
+                        str(e.published))), f"{day} {e.staff_id} {e.rule}")
+
+
+class _Prints:
+    """Fingerprints of one book for any number of months.
+
+    Each staff, rule, tier and setting row is fingerprinted once (which rows a
+    month uses depends on the month, the fingerprint does not) and the events
+    are grouped by month in one pass, so checking a year of sealed months
+    costs about as much as fingerprinting one.
+    """
+
+    def __init__(self, book: Book):
+        self.book = book
+        self.staff = [(s, (s.src.row, _fp((s.id, s.name, s.tier, s.group, s.role, str(s.hired))), s.id))
+                      for s in book.staff]
+        self.rules = [(r, (r.src.row, _fp((r.scheme, r.code, r.kind, r.points, r.amount, r.params, r.metric,
+                                           r.component, r.window, r.scope, r.cap, r.floor, r.category, r.unit,
+                                           r.enabled)), r.code)) for r in book.rules]
+        self.tiers = [(t.src.row, _fp((t.tier, t.base_pay, sorted((k, canon(v)) for k, v in t.extra.items()))),
+                       t.tier) for t in book.tiers]
+        self.settings = [(s, (s.src.row, _fp((s.key, s.value, str(s.since))), s.key)) for s in book.settings]
+        self._events: Optional[Dict[Tuple[int, int], list]] = None
+
+    def events_of(self, month: Month) -> list:
+        if self._events is None:
+            self._events = {}
+            for e in self.book.events:
+                d = e.date
+                self._events.setdefault((d.year, d.month), []).append(e)
+        return self._events.get((month.year, month.month), [])
+
+    def of(self, month: Month, scheme: str) -> Dict[str, List[Tuple[int, str, str]]]:
+        return {
+            EVENTS: [_event_fp(e) for e in self.events_of(month)],
+            "员工": [fp for s, fp in self.staff if s.active_in(month)],
+            "规则": [fp for r, fp in self.rules if r.scheme in ("", scheme)],
+            "等级": list(self.tiers),
+            "参数": [fp for s, fp in self.settings
+                   if s.key not in ("月份", "本月", "当前月份", "考核月份") and (s.since is None or s.since <= month)],
+        }
 
 
 def fingerprints(book: Book, month: Month, scheme: str) -> Dict[str, List[Tuple[int, str, str]]]:
     """kind -> [(row, fingerprint, label)] of the rows that produce `month`."""
-    out: Dict[str, List[Tuple[int, str, str]]] = {k: [] for k in KINDS}
-    for e in book.events:
-        if month.contains(e.date):
-            out[EVENTS].append((e.row, _fp((str(e.date), e.staff_id, e.rule, e.qty, e.points, e.amount,
-                                            e.rating, e.status, e.note, str(e.published))),
-                                f"{e.date} {e.staff_id} {e.rule}"))
-    for s in book.staff:
-        if s.active_in(month):
-            out["员工"].append((s.src.row, _fp((s.id, s.name, s.tier, s.group, s.role, str(s.hired))), s.id))
-    for r in book.rules:
-        if r.scheme in ("", scheme):
-            out["规则"].append((r.src.row, _fp((r.scheme, r.code, r.kind, r.points, r.amount, r.params, r.metric,
-                                                r.component, r.window, r.scope, r.cap, r.floor,
-                                                r.category, r.unit, r.enabled)), r.code))
-    for t in book.tiers:
-        out["等级"].append((t.src.row, _fp((t.tier, t.base_pay, sorted((k, canon(v)) for k, v in t.extra.items()))),
-                           t.tier))
-    for s in book.settings:
-        if s.key not in ("月份", "本月", "当前月份", "考核月份") and (s.since is None or s.since <= month):
-            out["参数"].append((s.src.row, _fp((s.key, s.value, str(s.since))), s.key))
-    return out
+    return _Prints(book).of(month, scheme)
 
 
 def seal_rows(fps: Dict[str, List[Tuple[int, str, str]]], month: Month, version: int) -> List[Tuple]:
@@ -116,9 +144,27 @@ def seal_rows(fps: Dict[str, List[Tuple[int, str, str]]], month: Month, version:
 
 @dataclass(frozen=True)
 class Seal:
+    """The latest seal of a month.  Its items are unpacked per kind on first use: a sealed month
+    of a large team holds hundreds of thousands of event items, and an archived month (its
+    events cleared from 事件) never needs them."""
+
     month: Month
     version: int
-    items: Dict[str, Dict[str, List[int]]]  # kind -> fingerprint -> sealed rows
+    packed: Dict[str, List[object]]  # kind -> the 行指纹 cells as read
+    _unpacked: Dict[str, Dict[str, List[int]]] = field(default_factory=dict, compare=False, repr=False)
+
+    def items(self, kind: str) -> Dict[str, List[int]]:
+        """fingerprint -> sealed rows of one kind."""
+        out = self._unpacked.get(kind)
+        if out is None:
+            from . import values
+            out = {}
+            for cell in self.packed.get(kind, ()):
+                for item in values.text(cell).split():
+                    r, _, fp = item.partition(":")
+                    out.setdefault(fp, []).append(int(r, 36))
+            self._unpacked[kind] = out
+        return out
 
 
 def read_seals(grid: Optional[Grid]) -> Tuple[Dict[Month, Seal], List[Tuple]]:
@@ -128,7 +174,7 @@ def read_seals(grid: Optional[Grid]) -> Tuple[Dict[Month, Seal], List[Tuple]]:
     from . import values
     t = read_table(grid, schema.SEALS)
     raw: List[Tuple] = []
-    acc: Dict[Tuple[Month, int], Dict[str, Dict[str, List[int]]]] = {}
+    acc: Dict[Tuple[Month, int], Dict[str, List[object]]] = {}
     for row in t.rows:
         vals = [row.get(c.key) for c in schema.SEALS.columns]
         raw.append(tuple(vals))
@@ -138,29 +184,27 @@ def read_seals(grid: Optional[Grid]) -> Tuple[Dict[Month, Seal], List[Tuple]]:
         except ValueError:
             continue
         kind = values.text(row.get("kind"))
-        bucket = acc.setdefault((m, version), {}).setdefault(kind, {})
-        for item in values.text(row.get("items")).split():
-            r, _, fp = item.partition(":")
-            bucket.setdefault(fp, []).append(int(r, 36))
+        acc.setdefault((m, version), {}).setdefault(kind, []).append(row.get("items"))
     latest: Dict[Month, Seal] = {}
-    for (m, v), items in acc.items():
+    for (m, v), packed in acc.items():
         if m not in latest or v > latest[m].version:
-            latest[m] = Seal(m, v, items)
+            latest[m] = Seal(m, v, packed)
     return latest, raw
 
 
 def check(book: Book, seals: Dict[Month, Seal], closed: Iterable[Month], schemes: Dict[Month, str]) -> List[Problem]:
     """Edits to sealed months, as problems naming the rows."""
     problems: List[Problem] = []
+    prints = _Prints(book)
     for m in sorted(closed):
         seal = seals.get(m)
         if seal is None:
             continue
-        now = fingerprints(book, m, schemes.get(m, ""))
+        now = prints.of(m, schemes.get(m, ""))
         for kind in KINDS:
             if kind == EVENTS and not now[kind]:
                 continue  # the whole month was cleared from 事件 after its close: archived, not edited
-            sealed = {fp: list(rows) for fp, rows in seal.items.get(kind, {}).items()}
+            sealed = {fp: list(rows) for fp, rows in seal.items(kind).items()}
             added = []
             for row, fp, label in now[kind]:
                 if sealed.get(fp):
