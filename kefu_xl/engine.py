@@ -23,10 +23,11 @@ DOMAIN source, so the lines of a person always add up to the score.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import values
 from .model import (CAT_COMMISSION, CAT_FINE, CAT_INFO, CAT_LOSS, CAT_POINTS, CAT_REWARD, ERROR, WARNING,
@@ -143,6 +144,8 @@ class _Run:
     by_staff: Dict[str, List[HistoryRow]] = field(default_factory=dict)  # earlier closed months, per person
     by_month: Dict[Month, List[HistoryRow]] = field(default_factory=dict)
     _prior: Dict[Tuple[str, str, str], object] = field(default_factory=dict)  # memo of per-run lookups
+    _steps: Dict[tuple, "_Steps"] = field(default_factory=dict)  # ladder outcomes without entered values
+    _entry_free: Dict[str, bool] = field(default_factory=dict)  # event rules needing no entered value
 
     def index_history(self):
         for (hm, hs), h in self.history.items():
@@ -209,19 +212,25 @@ def compute_month(book: Book, month: Optional[Month] = None, scheme: Optional[st
 
 
 # ---------------------------------------------------------------- 2. events
+_BY_DATE_ROW = operator.attrgetter("date", "row")
+
+
 def _select_events(run: _Run):
     m = run.opts.month
+    year, month = m.year, m.month
     staff_by_id = {s.id: s for s in run.book.staff}
-    for ev in sorted(run.book.events, key=lambda e: (e.date, e.row)):
-        if abs(ev.date.year - m.year) > 1:
+    rules = run.rules
+    for ev in sorted(run.book.events, key=_BY_DATE_ROW):
+        d = ev.date
+        if abs(d.year - year) > 1:
             run.problem(ev.src.at("日期"), "E_DATE_RANGE",
-                        f"日期 {ev.date.isoformat()} 与考核月份 {m} 相差过远，请检查年份")
+                        f"日期 {d.isoformat()} 与考核月份 {m} 相差过远，请检查年份")
             continue
-        if not m.contains(ev.date):
+        if d.month != month or d.year != year:
             continue
         if ev.status in REJECTED:
             continue
-        rule = run.rules.get(ev.rule)
+        rule = rules.get(ev.rule)
         if rule is None:
             run.problem(ev.src.at("规则"), "E_UNKNOWN_RULE",
                         f"规则代码「{ev.rule}」在方案「{run.opts.scheme}」中不存在")
@@ -236,15 +245,15 @@ def _select_events(run: _Run):
             if st is None:
                 run.problem(ev.src.at("工号"), "E_UNKNOWN_STAFF", f"工号「{ev.staff_id}」不在「员工」表中")
                 continue
-            if st.status == "离职" and (st.left is None or ev.date > st.left):
+            if st.status == "离职" and (st.left is None or d > st.left):
                 when = f"（{st.left.isoformat()} 离职）" if st.left else ""
                 run.problem(ev.src.at("日期"), "E_STAFF_LEFT", f"员工「{st.name}」已离职{when}，不能再记录事件")
                 continue
-            if st.hired and ev.date < st.hired:
+            if st.hired and d < st.hired:
                 run.problem(ev.src.at("日期"), "E_BEFORE_HIRED",
                             f"日期早于员工「{st.name}」的入职日期 {st.hired.isoformat()}")
                 continue
-        if not _effective(run, ev):
+        if ev.status not in COUNTED and not _effective(run, ev):
             run.pending.append(ev)
             why = "异议处理中" if ev.status in DISPUTED else ("公示期未满" if ev.status in PUBLISHING else ev.status)
             run.problem(ev.src.at("状态"), "W_PENDING", f"事件未生效（{why}），本次不计入：{ev.staff_id} {ev.rule}",
@@ -303,9 +312,13 @@ def _simple_values(rule: Compiled) -> Optional[Tuple[Decimal, Decimal]]:
 def _validate_values(run: _Run, ev: Event, rule: Compiled) -> bool:
     ok = True
     if rule.kind == "event":
-        if ev.points is None and ev.amount is None and not ev.rating and rule.code in run.simple \
-                and ev.qty == 1:
-            return True
+        if ev.points is None and ev.amount is None and not ev.rating:
+            if rule.code in run.simple and ev.qty == 1:
+                return True
+            # nothing entered, and the rule asks for nothing: only a ladder's count can be wrong
+            if _entry_free(run, rule) and (ev.qty == ev.qty.to_integral_value() or not (
+                    rule.points and rule.points.is_ladder or rule.amount and rule.amount.is_ladder)):
+                return True
         allowed = run.sanctions
         if ev.rating and allowed and ev.rating not in allowed:
             run.problem(ev.src.at("评价"), "E_BAD_SANCTION",
@@ -341,6 +354,19 @@ def _sanction_words(run: _Run) -> Tuple[str, ...]:
     for rule in run.of_kind("sanction"):
         out += rule.params.words
     return out
+
+
+def _entry_free(run: _Run, rule: Compiled) -> bool:
+    """True when an event of `rule` with nothing entered passes _check_entry for both columns."""
+    free = run._entry_free.get(rule.code)
+    if free is None:
+        def ok(spec: Optional[Spec]) -> bool:
+            steps = spec.steps if spec else ()
+            ranges = [st.value for st in steps if isinstance(st.value, Range)]
+            rates = [st.value for st in steps if isinstance(st.value, Rate)]
+            return not rates and not (ranges and not (ranges[0].lo is None and ranges[0].hi is None))
+        free = run._entry_free[rule.code] = ok(rule.points) and ok(rule.amount)
+    return free
 
 
 def _check_entry(run: _Run, ev: Event, spec: Optional[Spec], entered: Optional[Decimal], column: str,
@@ -451,18 +477,26 @@ def _apply_simple(person: _Person, ev: Event, rule: Compiled, pts: Decimal, amt:
     person.count(rule.code, q, ev.amount)
 
 
-def _apply_occurrences(run: _Run, person: _Person, ev: Event, rule: Compiled):
-    simple = run.simple.get(rule.code)
-    if simple is not None and ev.points is None and not ev.rating and (ev.amount is None or rule.amount is None):
-        return _apply_simple(person, ev, rule, *simple)
-    so_far = person.counters.get(rule.code, [ZERO, ZERO])[0]
-    prior = _prior_count(run, person.staff.id, rule.code, rule.window) + so_far
-    n = int(ev.qty) if ev.qty == ev.qty.to_integral_value() else 1
-    qty_factor = ev.qty if n == 1 and ev.qty != 1 else Decimal(1)
+class _Steps(NamedTuple):
+    """What `n` occurrences of a per-event rule add up to, from occurrence `first` on."""
+
+    self_pts: Decimal
+    self_amt: Decimal
+    grp_pts: Decimal
+    grp_amt: Decimal
+    deductions: int
+    additions: int
+    notes: Tuple[str, ...]  # compressed: 第2–3次：各-1分
+    flags: Tuple[str, ...]  # in occurrence order
+
+
+def _occurrence_steps(rule: Compiled, first: int, n: int, qty_factor: Decimal, ev: Event) -> _Steps:
     self_pts = self_amt = grp_pts = grp_amt = ZERO
-    notes: List[str] = []
-    for k in range(n):
-        occ = int(prior) + k + 1
+    deductions = additions = 0
+    notes: List[Tuple[int, str]] = []
+    flags: List[str] = []
+    ladder = rule.points and rule.points.is_ladder or rule.amount and rule.amount.is_ladder
+    for occ in range(first, first + n):
         pts, pgrp, pwords = _step_value(rule.points, occ, ev, ev.points, sign=1)
         amt, agrp, awords = _step_value(rule.amount, occ, ev, ev.amount, sign=rule.money_sign)
         pts *= qty_factor
@@ -477,16 +511,40 @@ def _apply_occurrences(run: _Run, person: _Person, ev: Event, rule: Compiled):
         else:
             self_amt += amt
         if pts < 0:
-            person.deductions += 1
+            deductions += 1
         elif pts > 0:
-            person.additions += 1
-        desc = _describe_step(pts, amt, words, pgrp or agrp or rule.scope == "group")
-        if rule.points and rule.points.is_ladder or rule.amount and rule.amount.is_ladder or words:
-            notes.append((occ, desc))
-        for w in words:
-            if w != WARNING_WORD:
-                person.flag(f"{rule.rule.name}第{occ}次：{w}（{rule.rule.source}）")
-    notes = _compress_steps(notes)
+            additions += 1
+        if ladder or words:
+            notes.append((occ, _describe_step(pts, amt, words, pgrp or agrp or rule.scope == "group")))
+        flags += [f"{rule.rule.name}第{occ}次：{w}（{rule.rule.source}）" for w in words if w != WARNING_WORD]
+    return _Steps(self_pts, self_amt, grp_pts, grp_amt, deductions, additions, tuple(_compress_steps(notes)),
+                  tuple(flags))
+
+
+def _apply_occurrences(run: _Run, person: _Person, ev: Event, rule: Compiled):
+    simple = run.simple.get(rule.code)
+    if simple is not None and ev.points is None and not ev.rating and (ev.amount is None or rule.amount is None):
+        return _apply_simple(person, ev, rule, *simple)
+    counter = person.counters.get(rule.code)
+    so_far = counter[0] if counter else ZERO
+    prior = _prior_count(run, person.staff.id, rule.code, rule.window) + so_far
+    n = int(ev.qty) if ev.qty == ev.qty.to_integral_value() else 1
+    qty_factor = ev.qty if n == 1 and ev.qty != 1 else Decimal(1)
+    first = int(prior) + 1
+    if ev.points is None and ev.amount is None:
+        # the outcome depends on the rule, the occurrences and the quantity only: a ladder of a
+        # large team repeats the same few (third 态度投诉 of the month …) thousands of times
+        key = (rule.code, first, n, qty_factor)
+        steps = run._steps.get(key)
+        if steps is None:
+            steps = run._steps[key] = _occurrence_steps(rule, first, n, qty_factor, ev)
+    else:
+        steps = _occurrence_steps(rule, first, n, qty_factor, ev)
+    person.deductions += steps.deductions
+    person.additions += steps.additions
+    for f in steps.flags:
+        person.flag(f)
+    notes = list(steps.notes)
     if ev.rating in SANCTION_WORDS:
         person.flag(f"{rule.rule.name}：{ev.rating}（{rule.rule.source}）")
         notes.append(f"处分：{ev.rating}")
@@ -494,11 +552,12 @@ def _apply_occurrences(run: _Run, person: _Person, ev: Event, rule: Compiled):
     note = "；".join(notes) if notes else (f"×{_fmt(ev.qty)}" if ev.qty != 1 else "")
     if ev.note:
         note = f"{note}；{ev.note}" if note else ev.note
+    self_pts, self_amt = steps.self_pts, steps.self_amt
     cat = rule.category if self_amt else (CAT_POINTS if self_pts else CAT_INFO)
     person.add(Line(person.staff.id, rule.code, self_pts, money(self_amt), cat, ev.date, note, rule.rule.source,
                     ev.row))
-    if grp_pts or grp_amt:
-        _apply_group(run, person, ev, rule, grp_pts, grp_amt)
+    if steps.grp_pts or steps.grp_amt:
+        _apply_group(run, person, ev, rule, steps.grp_pts, steps.grp_amt)
 
 
 def _compress_steps(steps: List[Tuple[int, str]]) -> List[str]:
