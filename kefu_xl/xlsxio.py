@@ -269,14 +269,30 @@ def sheet_names(path) -> List[str]:
         pkg.close()
 
 
+_READ_THREADS = 2  # sheets parsed at once: calamine parses without holding the GIL
+
+
+def _cell(v):
+    """A calamine value as a Grid cell: '' -> None, whole floats -> int."""
+    t = v.__class__
+    if t is str:
+        return v or None
+    if t is float and v.is_integer() and -1e15 < v < 1e15:
+        return int(v)
+    return v
+
+
 def read_grids(path, names: Iterable[str]) -> Dict[str, Grid]:
     """The named sheets as Grids starting at A1, keyed (and named) by the name asked for.
 
     Names match tolerant of surrounding spaces and full-width characters;
     missing sheets are absent.  Cells: '' -> None, whole floats -> int, dates
     as calamine gives them (date or datetime), error values -> CellError.
+    Sheets are parsed in worker threads, the largest first: calamine releases
+    the GIL while it parses, so two sheets parse at once on two cores.
     """
     import python_calamine as pc
+    from concurrent.futures import ThreadPoolExecutor
 
     pkg = _Package(path)
     try:
@@ -285,22 +301,54 @@ def read_grids(path, names: Iterable[str]) -> Dict[str, Grid]:
         except Exception as e:  # calamine's own types for broken or encrypted files
             raise _unusable(path, e) from None
         with book:
-            out: Dict[str, Grid] = {}
-            for want in names:
-                ref = pkg.find(want)
-                if ref is None or ref.name not in book.sheet_names:
-                    continue
-                sheet = book.get_sheet_by_name(ref.name)
-                rows = [[None if v == "" else (int(v) if v.__class__ is float and v.is_integer() and -1e15 < v < 1e15
-                                               else v) for v in r] for r in sheet.to_python(skip_empty_area=False)]
-                if ref.part in pkg.infos:
-                    _overlay_errors(pkg.read(ref.part), rows)
+            present = set(book.sheet_names)
+        wanted = [(want, ref) for want, ref in ((w, pkg.find(w)) for w in names)
+                  if ref is not None and ref.name in present]
+
+        def size(ref: _SheetRef) -> int:
+            info = pkg.infos.get(ref.part)
+            return info.file_size if info else 0
+
+        def grid(want: str, ref: _SheetRef) -> Grid:
+            with pc.CalamineWorkbook.from_path(str(path)) as b:  # one per thread: a workbook is not shared
+                sheet = b.get_sheet_by_name(ref.name)
+                rows = _sheet_rows(sheet)
                 merged = tuple((r1 + 1, c1 + 1, r2 + 1, c2 + 1)
                                for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or ()))
-                out[want] = Grid(want, tuple(map(tuple, rows)), 1, 1, merged)
-            return out
+            info = pkg.infos.get(ref.part)
+            if info is not None and _has_error_cells(path, info):
+                rows = [list(r) for r in rows]
+                with zipfile.ZipFile(path) as z:
+                    _overlay_errors(z.read(info), rows)
+                rows = [tuple(r) for r in rows]
+            return Grid(want, tuple(rows), 1, 1, merged)
+
+        order = sorted(wanted, key=lambda w: -size(w[1]))
+        with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
+            done = {want: pool.submit(grid, want, ref) for want, ref in order}
+            return {want: done[want].result() for want, _ in wanted}
     finally:
         pkg.close()
+
+
+def _sheet_rows(sheet) -> List[tuple]:
+    """The sheet's cells from A1, row by row, as Grid cells."""
+    return [tuple(map(_cell, r)) for r in sheet.to_python(skip_empty_area=False)]
+
+
+def _has_error_cells(path, info: zipfile.ZipInfo) -> bool:
+    """Whether a worksheet part has any error cell (t="e"), read in pieces: sheets are large."""
+    marks = (b't="e"', b"t='e'")
+    tail = b""
+    with zipfile.ZipFile(path) as z, z.open(info) as f:
+        while True:
+            chunk = f.read(1 << 20)
+            if not chunk:
+                return False
+            piece = tail + chunk
+            if marks[0] in piece or marks[1] in piece:
+                return True
+            tail = piece[-4:]
 
 
 def _overlay_errors(data: bytes, rows: List[list]) -> None:
