@@ -5,14 +5,21 @@ optionally 月份 and 历史), so Excel recalculates exactly when an input chang
 none is volatile.  Parsing and computing a month is cached: a sheet with
 hundreds of KEFU_SCORE cells over the same tables computes the month once.
 
-Cache keys: the identity of the argument lists first (free), then their full
-content (exact: a changed cell is a new key).  Problems in the inputs come
+Cache keys: the identity of the argument lists first (a few dict look-ups;
+the cache holds the lists, so an id cannot be reused while it is cached), then
+their full content, compared exactly: list equality, plus a check of value
+types, because Python's ``True == 1.0`` while a TRUE cell and a 1 cell are
+different inputs.  xlwings builds new lists on every call, so each call over
+new lists pays one comparison of the tables (about a tenth of what building
+those lists costs xlwings); the month itself is computed once, and each
+person's answer once per month.  Problems in the inputs come
 back as a readable Chinese text in the cell, never as a Python traceback.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
+from itertools import chain
 from decimal import Decimal
 from typing import Any, List, Optional, Sequence, Tuple
 
@@ -27,13 +34,54 @@ from .values import month as parse_month
 CATEGORY = "kefu-xl"
 _CACHE_SIZE = 8
 _by_identity: "OrderedDict[tuple, tuple]" = OrderedDict()
-_by_content: "OrderedDict[int, tuple]" = OrderedDict()
+_by_content: "OrderedDict[tuple, list]" = OrderedDict()  # edges key -> [(tables, has_bool, _Month)]
 
 
 def _freeze(table) -> tuple:
     if table is None:
         return ()
     return tuple(tuple(r) if isinstance(r, (list, tuple)) else (r,) for r in table)
+
+
+def _cells(row) -> tuple:
+    return tuple(row) if isinstance(row, (list, tuple)) else (row,)
+
+
+def _edges(table):
+    """A cheap bucket key: size and first and last rows (the full comparison follows)."""
+    if table is None:
+        return None
+    if isinstance(table, (list, tuple)):
+        return (len(table), _cells(table[0]), _cells(table[-1])) if table else (0,)
+    return ("scalar", type(table), table)
+
+
+def _has_bool(table) -> bool:
+    if not isinstance(table, (list, tuple)):
+        return isinstance(table, bool)
+    if not set(map(type, table)) <= _ROW_TYPES:
+        return any(isinstance(v, bool) for r in table for v in _cells(r))
+    return bool in map(type, chain.from_iterable(table))
+
+
+_ROW_TYPES = {list, tuple}
+
+
+def _typed(table):
+    if not isinstance(table, (list, tuple)):
+        return (type(table), table)
+    return [[(v.__class__, v) for v in _cells(r)] for r in table]
+
+
+def _same(new, old, old_has_bool: bool) -> bool:
+    """Exactly the same cells: equal values of the same kinds (TRUE is not 1)."""
+    if new is old:
+        return True
+    if new != old:
+        return False
+    if old_has_bool or _has_bool(new):
+        return _typed(new) == _typed(old)
+    return True
 
 
 def _remember(cache: OrderedDict, key, value):
@@ -43,21 +91,56 @@ def _remember(cache: OrderedDict, key, value):
         cache.popitem(last=False)
 
 
+class _Month:
+    """One computed month: the result, pay by id, input errors, and the answers given so far."""
+    __slots__ = ("result", "pays", "errors", "people", "answers")
+
+    def __init__(self, result, pays, errors):
+        self.result, self.pays, self.errors = result, pays, errors
+        self.people = {p.staff.id: p for p in result.people} if result is not None else {}
+        self.answers = {}  # (function, staff id as passed) -> the cell value
+
+
+def _month(staff, events, rules, tiers, settings, month=None, history=None) -> _Month:
+    """The computed month for these tables: by identity (a few dict look-ups), else by content."""
+    ident = (id(staff), id(events), id(rules), id(tiers), id(settings), id(history), type(month), month)
+    try:
+        hit = _by_identity.get(ident)
+    except TypeError:  # an unhashable month (a range): by content only
+        ident, hit = ident[:6] + (type(month), id(month)), None
+    if hit is not None:
+        t = hit[0]
+        if t[0] is staff and t[1] is events and t[2] is rules and t[3] is tiers and t[4] is settings \
+                and t[5] is history:
+            return hit[1]
+    tables = (staff, events, rules, tiers, settings, history)
+    try:
+        key = (str(month),) + tuple(_edges(t) for t in tables)
+        hash(key)
+    except TypeError:  # an unhashable cell value (not from Excel): by identity only
+        key = (str(month),) + tuple(id(t) for t in tables)
+    found = None
+    for entry in _by_content.get(key, ()):
+        if all(_same(n, o, b) for n, o, b in zip(tables, entry[0], entry[1])):
+            found = entry[2]
+            break
+    if found is None:
+        found = _Month(*_compute(tuple(_freeze(t) for t in tables), month))
+        entries = [e for e in _by_content.get(key, ()) if e[2] is not found][-1:]  # a bucket keeps 2
+        _remember(_by_content, key, entries + [(tables, tuple(map(_has_bool, tables)), found)])
+    _remember(_by_identity, ident, (tables, found))  # holds the lists, so their ids stay theirs
+    return found
+
+
 def compute(staff, events, rules, tiers, settings, month=None, history=None):
     """(MonthResult, {id: PayResult}, problems) for the given tables, cached."""
-    tables = (staff, events, rules, tiers, settings, history)
-    ident = tuple(id(t) for t in tables) + (str(month),)
-    hit = _by_identity.get(ident)
-    if hit is not None and all(a is b for a, b in zip(hit[0], tables)):
-        return hit[1]
-    frozen = tuple(_freeze(t) for t in tables)
-    key = hash(frozen + (str(month),))
-    value = _by_content.get(key)
-    if value is None or value[0] != frozen + (str(month),):
-        value = (frozen + (str(month),), _compute(frozen, month))
-        _remember(_by_content, key, value)
-    _remember(_by_identity, ident, (tables, value[1]))
-    return value[1]
+    m = _month(staff, events, rules, tiers, settings, month, history)
+    return m.result, m.pays, m.errors
+
+
+def clear_cache() -> None:
+    _by_identity.clear()
+    _by_content.clear()
 
 
 def _compute(frozen, month):
@@ -85,21 +168,57 @@ def _error_text(errors) -> str:
     return f"#错误：{where}{first.message}{more}"
 
 
-def _person(staff_id, tables):
-    result, pays, errors = compute(*tables)
-    if errors:
-        return None, None, _error_text(errors)
-    sid = str(staff_id).strip() if staff_id is not None else ""
+def _staff_id(staff_id) -> str:
     if isinstance(staff_id, float) and staff_id.is_integer():
-        sid = str(int(staff_id))
-    p = result.person(sid)
+        return str(int(staff_id))
+    return str(staff_id).strip() if staff_id is not None else ""
+
+
+def _person(staff_id, tables, m: Optional[_Month] = None):
+    m = m or _month(*tables)
+    if m.errors:
+        return None, None, _error_text(m.errors)
+    sid = _staff_id(staff_id)
+    p = m.people.get(sid)
     if p is None:
         return None, None, f"#错误：工号「{sid}」不在本月的员工中"
-    return p, pays.get(sid), None
+    return p, m.pays.get(sid), None
+
+
+def _answer(fn, staff_id, tables):
+    """fn(person, pay) for one cell, remembered per computed month: a sheet of cells asks the same month."""
+    m = _month(*tables)
+    try:
+        key = (fn, type(staff_id), staff_id)
+        hit = m.answers.get(key)
+    except TypeError:  # an unhashable id (a range passed as the id)
+        key, hit = None, None
+    if hit is None:
+        p, pay, err = _person(staff_id, tables, m)
+        hit = err if err else fn(p, pay)
+        if key is not None:
+            m.answers[key] = hit
+    return hit
 
 
 def _num(d: Decimal):
     return float(money(d))
+
+
+def _score(p, pay):
+    return fmt_points(p.score)
+
+
+def _grade(p, pay):
+    return p.grade
+
+
+def _gross(p, pay):
+    return _num(pay.gross) if pay else 0.0
+
+
+def _bonus_cut(p, pay):
+    return _num(pay.bonus_cut_amount + pay.bonus_void) if pay else 0.0
 
 
 # Argument declarations, applied with xw.arg/xw.func (kefu_xl.vbabuild re-runs
@@ -130,33 +249,25 @@ def udf(*argnames):
 @udf(*PERSON_ARGS)
 def KEFU_SCORE(staff_id, staff, events, rules, tiers, settings, month=None, history=None):
     """员工本月考核得分（按所选方案的全部规则计算，封顶/保底后）。"""
-    p, _, err = _person(staff_id, (staff, events, rules, tiers, settings, month, history))
-    return err if err else fmt_points(p.score)
+    return _answer(_score, staff_id, (staff, events, rules, tiers, settings, month, history))
 
 
 @udf(*PERSON_ARGS)
 def KEFU_GRADE(staff_id, staff, events, rules, tiers, settings, month=None, history=None):
     """员工本月考核等级（评定），不参评时为「不参评」。"""
-    p, _, err = _person(staff_id, (staff, events, rules, tiers, settings, month, history))
-    return err if err else p.grade
+    return _answer(_grade, staff_id, (staff, events, rules, tiers, settings, month, history))
 
 
 @udf(*PERSON_ARGS)
 def KEFU_TIER_SALARY(staff_id, staff, events, rules, tiers, settings, month=None, history=None):
     """员工本月应发工资（等级基本工资、津贴、工龄、绩效奖金、提成、奖罚与保底）。"""
-    p, pay, err = _person(staff_id, (staff, events, rules, tiers, settings, month, history))
-    if err:
-        return err
-    return _num(pay.gross) if pay else 0.0
+    return _answer(_gross, staff_id, (staff, events, rules, tiers, settings, month, history))
 
 
 @udf(*PERSON_ARGS)
 def KEFU_BONUS_DEDUCTION(staff_id, staff, events, rules, tiers, settings, month=None, history=None):
     """因得分偏低扣减的当月奖金金额（元），如 A2-12：低于25分扣10%。"""
-    p, pay, err = _person(staff_id, (staff, events, rules, tiers, settings, month, history))
-    if err:
-        return err
-    return _num(pay.bonus_cut_amount + pay.bonus_void) if pay else 0.0
+    return _answer(_bonus_cut, staff_id, (staff, events, rules, tiers, settings, month, history))
 
 
 BOARD_HEADER = ("名次", "工号", "姓名", "组别", "等级", "得分", "评定", "合格", "奖金扣减", "应发合计", "实发合计", "称号",

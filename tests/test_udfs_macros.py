@@ -137,3 +137,31 @@ def test_month_close_macro_reports_problems_in_a_sheet_and_marks_cells():
     assert any(r[1] == "事件" and r[2] == row and r[3] == "工号" for r in problems[1:])
     assert book.sheets["事件"].colors[(row, 2)] == macros.HIGHLIGHT
     assert "结果" not in [s.name for s in book.sheets]  # nothing else written
+
+
+def test_udf_cache_tells_a_true_cell_from_a_one():
+    """TRUE == 1.0 in Python, but a TRUE typed into 分值 is an input error, not 1 point: a new key."""
+    grids = demo_grids()
+    tables = xlwings_tables(grids)
+    udfs.clear_cache()
+    assert not isinstance(udfs.KEFU_SCORE("KF001", *tables), str)
+    rows = [list(r) for r in tables[1]]
+    col = list(grids["事件"].rows[0]).index("数量")
+    i = next(k for k, r in enumerate(rows) if k and r[0].month == 11)
+    rows[i][col] = 1.0
+    one = [list(r) for r in rows]
+    assert not isinstance(udfs.KEFU_SCORE("KF001", tables[0], one, *tables[2:]), str)
+    rows[i][col] = True  # equal to 1.0 for Python, a different cell for Excel and the reader
+    out = udfs.KEFU_SCORE("KF001", tables[0], rows, *tables[2:])
+    assert isinstance(out, str) and out.startswith(f"#错误：事件第{i + 1}行数量"), out
+
+
+def test_udf_sheet_of_cells_asks_each_person_once_per_month(monkeypatch):
+    tables = xlwings_tables(demo_grids())
+    udfs.clear_cache()
+    first = udfs.KEFU_SCORE("KF001", *tables)
+    monkeypatch.setattr(udfs, "_person", lambda *a: pytest.fail("answer not remembered"))
+    assert udfs.KEFU_SCORE("KF001", *tables) == first
+    assert udfs.KEFU_SCORE("KF001", *xlwings_tables(demo_grids())) == first  # new lists, same content
+    monkeypatch.undo()
+    assert udfs.KEFU_SCORE([["KF001"]], *tables) == "#错误：工号「[['KF001']]」不在本月的员工中"  # unhashable: no memo
