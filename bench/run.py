@@ -71,6 +71,7 @@ def _close(path: str) -> dict:
         grids = xlsxio.read_grids(copy, closing.READ_NAMES)
         t1 = time.perf_counter()
         loaded = closing.load(grids)
+        del grids  # as files.close_file: the cells are records now
         plan = closing.plan_close(loaded, Month(gen.MONTH.year, gen.MONTH.month), user="bench", now=NOW)
         t2 = time.perf_counter()
         if plan.exit_code == closing.EXIT_OK:
@@ -83,7 +84,9 @@ def _close(path: str) -> dict:
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return {"times": {"read": t1 - t0, "compute": t2 - t1, "write": t3 - t2, "total": t3 - t0},
-            "info": {"exit_code": plan.exit_code, "events": len(loaded.book.events), "people": len(plan.result.people),
+            "info": {"writer_child_private_mb": xlsxio.LAST_RENDER.get("child_private_mb"),
+                     "writer_child_seconds": xlsxio.LAST_RENDER.get("child_seconds"),
+                     "exit_code": plan.exit_code, "events": len(loaded.book.events), "people": len(plan.result.people),
                      "problems": codes, "sheets": [s.name for s in plan.sheets], "written": written,
                      "scores": {p.staff.id: [int(p.score), p.rank] for p in plan.result.people}}}
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import zipfile
+import zlib
 from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -479,6 +480,45 @@ def test_twenty_thousand_rows_are_written_quickly(tmp_path):
     read = time.perf_counter() - started
     print(f"\n20,000 x 11: write {wrote:.3f} s, replace {replaced:.3f} s, read {read:.3f} s")
     assert len(grid.rows) == 20001 and grid.rows[-1][9] == 20001 and grid.rows[1][3] == dt.date(2026, 11, 1)
+
+
+def test_crc32_of_joined_streams_is_the_crc_of_the_whole():
+    import random
+    rnd = random.Random(7)
+    for n1, n2 in ((0, 5), (5, 0), (1, 1), (1000, 12345), (70000, 3)):
+        a, b = rnd.randbytes(n1), rnd.randbytes(n2)
+        assert xlsxio._crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+
+
+def _big_sheets(stamp_in_first_half=False):
+    rows = [("2026-11", f"K{i % 300:03d}", dt.date(2026, 11, 1 + i % 30), i % 7 - 3, Decimal(i % 500) / 4,
+             f"说明<{i}>&" if i % 5 else None) for i in range(30000)]
+    if stamp_in_first_half:  # a date-time in a text column: a cell format nobody registered before rendering
+        for i in (10, 29000):  # in both halves, whichever the child renders
+            rows[i] = rows[i][:5] + (dt.datetime(2026, 11, 3, 8, 30),)
+    big = SheetOut("明细", ("月份", "工号", "日期", "分值", "金额", "说明"),
+                   ("text", "text", "date", "num", "money", "text"), tuple(rows), highlight=((9000, 2),),
+                   extra={"totals_row": 30001})
+    small = SheetOut("结果", ("工号", "得分"), ("text", "num"), (("K001", 3), ("K002", -1)))
+    return [big, small]
+
+
+@pytest.mark.parametrize("surprise", [False, True], ids=["child-renders", "child-falls-back"])
+def test_two_process_render_writes_the_same_parts_as_one(tmp_path, monkeypatch, surprise):
+    src = _blank(tmp_path)
+    sheets = _big_sheets(surprise)
+    monkeypatch.setattr(xlsxio, "PARALLEL_CELLS", 10 ** 12)
+    xlsxio.write_sheets(src, tmp_path / "one.xlsx", sheets)
+    monkeypatch.setattr(xlsxio, "PARALLEL_CELLS", 1)
+    xlsxio.LAST_RENDER.clear()
+    xlsxio.write_sheets(src, tmp_path / "two.xlsx", sheets)
+    assert ("child_private_mb" in xlsxio.LAST_RENDER) is not surprise  # the child's work was used, or redone here
+    one, two = _members(tmp_path / "one.xlsx"), _members(tmp_path / "two.xlsx")
+    assert one == two  # zipfile checks every member's CRC-32 on reading
+    grid = xlsxio.read_grids(tmp_path / "two.xlsx", ["明细"])["明细"]
+    assert len(grid.rows) == 30001 and grid.rows[30000][1] == "K299" and grid.rows[2][5] == "说明<1>&"
+    assert subprocess.run([sys.executable, "-c", "import openpyxl,sys; openpyxl.load_workbook(sys.argv[1])",
+                           str(tmp_path / "two.xlsx")]).returncode == 0
 
 
 # ---------------------------------------------------------------- atomic save
