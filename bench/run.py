@@ -383,7 +383,10 @@ def _ratio(a: Optional[float], b: Optional[float]) -> str:
     return f"{a / b:.2f}×" if a and b else "–"
 
 
-def run_sizes(sizes: Sequence[str], out: Path, lo: bool, openpyxl_modes: Sequence[str], log=print) -> Dict[str, dict]:
+def run_sizes(sizes: Sequence[str], out: Path, lo: bool, openpyxl_modes: Sequence[str], log=print,
+              full_at: Sequence[str] = ("S",)) -> Dict[str, dict]:
+    """The close and its floor at every size; openpyxl and LibreOffice at the sizes in full_at
+    (LibreOffice's COUNTIFS/SUMIFS work grows with staff × events: hours at L)."""
     """Every file-level measurement of each size; returns {size: {name: result}}."""
     results: Dict[str, dict] = {}
     for size in sizes:
@@ -396,10 +399,11 @@ def run_sizes(sizes: Sequence[str], out: Path, lo: bool, openpyxl_modes: Sequenc
         log(f"[{size}] close {_fmt_t(r['close'])}")
         r["calamine"] = measure("calamine", path)
         log(f"[{size}] calamine {_fmt_t(r['calamine'])}")
-        for mode in openpyxl_modes:
+        full = size in full_at or "x" in size and any(gen.parse_size(size) == gen.parse_size(f) for f in full_at)
+        for mode in openpyxl_modes if full else ():
             r[f"openpyxl_{mode}"] = measure("openpyxl", path, mode)
             log(f"[{size}] openpyxl {mode} {_fmt_t(r[f'openpyxl_{mode}'])}")
-        if lo:
+        if lo and full:
             formulas = out / f"formulas-{staff}x{events}-s1-v{gen.VERSION}.xlsx"
             if not formulas.exists():
                 gen.formula_workbook(formulas, staff, events)
@@ -415,11 +419,12 @@ def run_sizes(sizes: Sequence[str], out: Path, lo: bool, openpyxl_modes: Sequenc
     return results
 
 
-def run_scaling(points: Sequence[str], out: Path, log=print) -> List[dict]:
+def run_scaling(points: Sequence[str], out: Path, log=print, known: Optional[Dict[tuple, dict]] = None) -> List[dict]:
+    """The close at each size (a close already measured on the same file in this run is reused)."""
     rows = []
     for size in points:
         path = gen.cached(size, out)
-        r = measure("close", path)
+        r = (known or {}).get(gen.parse_size(size)) or measure("close", path)
         log(f"[scaling {size}] {_fmt_t(r)}")
         rows.append({"size": size, "events": gen.parse_size(size)[1], "result": r})
     return rows
@@ -477,12 +482,19 @@ def report(sizes: Sequence[str], res: Dict[str, dict], udf: Optional[dict], udf_
     row("– read (xlsxio.read_grids)", lambda r: _fmt_t(r.get("close"), "read", mem=False))
     row("– compute (close.load + plan_close)", lambda r: _fmt_t(r.get("close"), "compute", mem=False))
     row("– write (write_sheets + atomic_replace)", lambda r: _fmt_t(r.get("close"), "write", mem=False))
+    row("– the writer's forked child: its own memory (not shared with the close)", lambda r: (
+        f"{r['close']['info']['writer_child_private_mb']:.0f} MB" if r.get("close") and "error" not in r["close"]
+        and r["close"]["info"].get("writer_child_private_mb") else "–"))
+    row("close: peak memory of the process + the child's own (target < 2 GB at L)", lambda r: (
+        f"{r['close']['peak_mb'] + (r['close']['info'].get('writer_child_private_mb') or 0):.0f} MB"
+        if r.get("close") and "error" not in r["close"] else "–"))
     row("python-calamine, read the close's sheets (floor)", lambda r: _fmt_t(r.get("calamine")))
     row("openpyxl read (normal)", lambda r: _fmt_t(r.get("openpyxl_normal")))
     row("openpyxl read (read_only, the close's sheets)", lambda r: _fmt_t(r.get("openpyxl_read_only")))
     row("openpyxl load + save", lambda r: _fmt_t(r.get("openpyxl_roundtrip")))
     row("LibreOffice open + save, no recalculation", lambda r: _fmt_t(r.get("lo_never")))
     row("LibreOffice recalculating the formula workbook", lambda r: _fmt_t(r.get("lo_always")))
+    row("close (target < 15 s at L)", lambda r: _fmt_t(r.get("close"), mem=False))
     row("close ÷ calamine read (target ≤ 3× at S)", lambda r: _ratio(_t(r.get("close")), _t(r.get("calamine"))))
     row("LibreOffice recalculation ÷ close (target ≥ 3× at S)",
         lambda r: _ratio(_t(r.get("lo_always")), _t(r.get("close"))))
@@ -524,6 +536,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     ap.add_argument("--udf", default=UDF_SIZE, help="<staff>x<events> for the UDF measurements ('' to skip)")
     ap.add_argument("--scaling", default=",".join(SCALING), help="sizes of the scaling plot ('' to skip)")
     ap.add_argument("--no-lo", action="store_true", help="skip LibreOffice")
+    ap.add_argument("--full-at", default="S", help="sizes that also get openpyxl and LibreOffice (default S)")
     ap.add_argument("--openpyxl", default="normal,read_only,roundtrip", help="openpyxl modes ('' to skip)")
     ap.add_argument("--results", default=str(HERE / "RESULTS.md"))
     ap.add_argument("--plot", default=str(HERE / "scaling.png"))
@@ -534,7 +547,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     sizes = [s for s in a.sizes.split(",") if s]
     lo = not a.no_lo and shutil.which("soffice") is not None
     modes = [m for m in a.openpyxl.split(",") if m]
-    res = run_sizes(sizes, out, lo, modes)
+    res = run_sizes(sizes, out, lo, modes, full_at=[x for x in a.full_at.split(",") if x])
     udf = None
     if a.udf:
         udf = measure("udf", a.udf)
@@ -543,7 +556,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     fit = None
     scaling = []
     if a.scaling:
-        scaling = run_scaling([s for s in a.scaling.split(",") if s], out)
+        known = {gen.parse_size(k): v["close"] for k, v in res.items() if "close" in v}
+        scaling = run_scaling([s for s in a.scaling.split(",") if s], out, known=known)
         fit = plot_scaling(scaling, Path(a.plot))
     text = report(sizes, res, udf, a.udf, fit, machine())
     Path(a.results).write_text("# kefu-xl benchmark results\n\n" + text + "\nReproduce: `python3 bench/run.py` "
