@@ -26,6 +26,7 @@ with page breaks, section rows or a table.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import math
 import os
 import posixpath
@@ -1067,7 +1068,8 @@ class _Packed(NamedTuple):
     size: int
 
 
-PARALLEL_CELLS = 100_000  # from this many cells the worksheets are rendered in two processes (where fork exists)
+PARALLEL_CELLS = 600_000  # from this many cells the worksheets are rendered in two processes (where fork exists;
+# below it the fork and the child's copy-on-write page faults cost more than they save: see bench/RESULTS.md)
 _BATCH_ROWS = 4096  # rows rendered, encoded and deflated at a time
 
 
@@ -1220,6 +1222,7 @@ def _fork_render(jobs, segs, which: List[int], styles):
     if pid == 0:  # the child: pure rendering, then leave without running the parent's exit handlers
         code = 1
         try:
+            gc.disable()  # rendering makes no cycles; a collection would touch (and copy) every shared page
             started = time.perf_counter()
             got = {i: _render_segment(jobs[segs[i].job], segs[i]) for i in which}
             if _styles_added(styles) == before:
