@@ -37,14 +37,14 @@ _by_identity: "OrderedDict[tuple, tuple]" = OrderedDict()
 _by_content: "OrderedDict[tuple, list]" = OrderedDict()  # edges key -> [(tables, has_bool, _Month)]
 
 
+def _cells(row) -> tuple:
+    return tuple(row) if isinstance(row, (list, tuple)) else (row,)
+
+
 def _freeze(table) -> tuple:
     if table is None:
         return ()
-    return tuple(tuple(r) if isinstance(r, (list, tuple)) else (r,) for r in table)
-
-
-def _cells(row) -> tuple:
-    return tuple(row) if isinstance(row, (list, tuple)) else (row,)
+    return tuple(map(_cells, table))
 
 
 def _edges(table):
@@ -126,8 +126,8 @@ def _month(staff, events, rules, tiers, settings, month=None, history=None) -> _
             break
     if found is None:
         found = _Month(*_compute(tuple(_freeze(t) for t in tables), month))
-        entries = [e for e in _by_content.get(key, ()) if e[2] is not found][-1:]  # a bucket keeps 2
-        _remember(_by_content, key, entries + [(tables, tuple(map(_has_bool, tables)), found)])
+        kept = _by_content.get(key, [])[-1:]  # a bucket keeps 2
+        _remember(_by_content, key, kept + [(tables, tuple(map(_has_bool, tables)), found)])
     _remember(_by_identity, ident, (tables, found))  # holds the lists, so their ids stay theirs
     return found
 

@@ -612,20 +612,15 @@ class _RowStyles:
         self.fills = ["mark" if j + 1 in marked else fill for j in range(len(fmts))]
         self.plain = [str(styles.cell(GENERAL if header_like else fmt, font, f, border))
                       for fmt, f in zip(fmts, self.fills)]  # as text, ready for the XML
-        self._prefixes = None
+        # per column, a string cell and a number cell up to the row number of their reference, which
+        # comes last: <c s="3" t="inlineStr" r="B12"> (attribute order is free in XML)
+        letters = [col_letter(j) for j in range(1, len(fmts) + 1)]
+        self.text_start = [f'<c s="{p}" t="inlineStr" r="{c}' for p, c in zip(self.plain, letters)]
+        self.number_start = [f'<c s="{p}" r="{c}' for p, c in zip(self.plain, letters)]
 
     def date(self, j: int, with_time: bool) -> str:
         return str(self.styles.cell(DATETIME_FMT if with_time else DATE_FMT, self.font, self.fills[j], self.border))
 
-    def prefixes(self, letters: List[str]) -> Tuple[List[str], List[str]]:
-        """Per column, the start of a string cell and of a number cell up to the row number of its
-        reference, which comes last: <c s="3" t="inlineStr" r="B12"> (attribute order is free in XML)."""
-        got = self._prefixes
-        if got is None or got[0] is not letters:
-            plain = self.plain + ["0"] * (len(letters) - len(self.plain))
-            got = self._prefixes = (letters, [f'<c s="{p}" t="inlineStr" r="{c}' for p, c in zip(plain, letters)],
-                                    [f'<c s="{p}" r="{c}' for p, c in zip(plain, letters)])
-        return got[1], got[2]
 
 
 def _row_xml(r: int, values, letters: List[str], st: _RowStyles, texts: Dict[str, str], date1904: bool,
@@ -634,7 +629,7 @@ def _row_xml(r: int, values, letters: List[str], st: _RowStyles, texts: Dict[str
     rs = str(r)
     cells = []
     add = cells.append
-    pre_t, pre_v = st.prefixes(letters)
+    pre_t, pre_v = st.text_start, st.number_start
     for j, v in enumerate(values):
         t = v.__class__
         if t is str:
@@ -789,19 +784,9 @@ class _SheetRows:
         letters, texts, d1904, plain, special = self.letters, self.texts, self.date1904, self.plain, self.special
         parts = [_row_xml(r, values, letters, st, texts, d1904, attrs) for r, values, st, attrs in self.top] \
             if lo == 0 else []
-        first = self.lay.first_row
-        if special:
-            parts += [_row_xml(r, values, letters, special.get(r, plain), texts, d1904)
-                      for r, values in enumerate(self.s.rows[lo:hi], first + lo)]
-        else:
-            parts += [_row_xml(r, values, letters, plain, texts, d1904)
-                      for r, values in enumerate(self.s.rows[lo:hi], first + lo)]
+        parts += [_row_xml(r, values, letters, special.get(r, plain), texts, d1904)
+                  for r, values in enumerate(self.s.rows[lo:hi], self.lay.first_row + lo)]
         return "".join(parts)
-
-
-def _sheet_data(s: SheetOut, lay: _Layout, styles: _Styles, date1904: bool) -> str:
-    """The <sheetData> element: title, header and rows, with formats per column and row role."""
-    return "<sheetData>" + _SheetRows(s, lay, styles, date1904).xml(0, len(s.rows)) + "</sheetData>"
 
 
 def _sheet_views(old: Optional[str], freeze: Optional[str]) -> str:
@@ -866,13 +851,6 @@ class _SheetJob(NamedTuple):
     head: str  # up to and including <sheetData>
     rows: _SheetRows
     tail: str  # from </sheetData>
-
-
-def _sheet_xml(s: SheetOut, styles: _Styles, old: Optional[_OldSheet] = None,
-               date1904: bool = False) -> Tuple[str, Optional[str]]:
-    """The worksheet XML of an owned sheet, and its autofilter range (or None)."""
-    job, filter_ref = _sheet_job("", s, styles, old, date1904)
-    return job.head + job.rows.xml(0, len(s.rows)) + job.tail, filter_ref
 
 
 def _sheet_job(part: str, s: SheetOut, styles: _Styles, old: Optional[_OldSheet] = None,
@@ -1073,13 +1051,13 @@ PARALLEL_CELLS = 600_000  # from this many cells the worksheets are rendered in 
 _BATCH_ROWS = 4096  # rows rendered, encoded and deflated at a time
 
 
-def _deflate(pieces: Iterable[Callable[[], str]], final: bool, level: int = 1) -> _Packed:
-    """Render and deflate pieces in turn (never the whole part in memory).  A stream that is not
-    final ends on a byte boundary (Z_SYNC_FLUSH), so the next one can be appended to it."""
+def _deflate(pieces: Iterable[str], final: bool, level: int = 1) -> _Packed:
+    """Deflate pieces as they come (from a generator, the whole part is never in memory).  A stream
+    that is not final ends on a byte boundary (Z_SYNC_FLUSH), so the next one can be appended to it."""
     comp = zlib.compressobj(level, zlib.DEFLATED, -15)
     out, crc, size = [], 0, 0
     for piece in pieces:
-        data = piece().encode("utf-8")
+        data = piece.encode("utf-8")
         crc = zlib.crc32(data, crc)
         size += len(data)
         out.append(comp.compress(data))
@@ -1154,13 +1132,11 @@ def _segments(jobs: Sequence[_SheetJob], halves: bool) -> List[_Segment]:
 def _render_segment(job: _SheetJob, seg: _Segment) -> _Packed:
     def pieces():
         if seg.first:
-            yield lambda: job.head
-        for lo in range(seg.lo, seg.hi, _BATCH_ROWS) if seg.hi > seg.lo else ():
-            yield lambda lo=lo: job.rows.xml(lo, min(lo + _BATCH_ROWS, seg.hi))
-        if seg.lo == seg.hi and seg.first:
-            yield lambda: job.rows.xml(0, 0)  # title and header of a sheet without rows
+            yield job.head
+        for lo in range(seg.lo, seg.hi, _BATCH_ROWS) or (seg.lo,):  # a sheet without rows: title and header
+            yield job.rows.xml(lo, min(lo + _BATCH_ROWS, seg.hi))
         if seg.last:
-            yield lambda: job.tail
+            yield job.tail
     return _deflate(pieces(), seg.last)
 
 
@@ -1178,6 +1154,7 @@ def _render(jobs: Sequence[_SheetJob], styles: "_Styles") -> Dict[str, _Packed]:
     format this process had not registered yet) this process renders its
     segments too, so the result is always the same.
     """
+    LAST_RENDER.clear()
     total = sum(j.rows.cells() for j in jobs)
     parallel = total >= PARALLEL_CELLS and hasattr(os, "fork") and sys.platform.startswith("linux")
     segs = _segments(jobs, parallel)
@@ -1199,7 +1176,7 @@ def _render(jobs: Sequence[_SheetJob], styles: "_Styles") -> Dict[str, _Packed]:
         done[i] = _render_segment(jobs[segs[i].job], segs[i])
     if child is not None:
         got = _child_result(*child)
-        for i in child[2]:
+        for i in theirs:
             done[i] = got[i] if got is not None and i in got else _render_segment(jobs[segs[i].job], segs[i])
     out: Dict[str, _Packed] = {}
     for k, job in enumerate(jobs):
@@ -1207,11 +1184,11 @@ def _render(jobs: Sequence[_SheetJob], styles: "_Styles") -> Dict[str, _Packed]:
     return out
 
 
-LAST_RENDER: Dict[str, float] = {}  # the last parallel render: the child's private memory (MB), for benchmarks
+LAST_RENDER: Dict[str, float] = {}  # the last render's child, for benchmarks: private memory (MB), seconds
 
 
 def _fork_render(jobs, segs, which: List[int], styles):
-    """Start a child that renders segments `which` into a temporary file; (pid, file, which) or None."""
+    """Start a child that renders segments `which` into a temporary file; (pid, file) or None."""
     import pickle
     try:
         out = tempfile.TemporaryFile()
@@ -1232,10 +1209,10 @@ def _fork_render(jobs, segs, which: List[int], styles):
                 code = 0
         finally:
             os._exit(code)
-    return pid, out, which
+    return pid, out
 
 
-def _child_result(pid: int, out, which) -> Optional[Dict[int, _Packed]]:
+def _child_result(pid: int, out) -> Optional[Dict[int, _Packed]]:
     import pickle
     try:
         _, status = os.waitpid(pid, 0)
