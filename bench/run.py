@@ -401,7 +401,7 @@ def run_sizes(sizes: Sequence[str], out: Path, lo: bool, openpyxl_modes: Sequenc
         log(f"[{size}] close {_fmt_t(r['close'])}")
         r["calamine"] = measure("calamine", path)
         log(f"[{size}] calamine {_fmt_t(r['calamine'])}")
-        full = size in full_at or "x" in size and any(gen.parse_size(size) == gen.parse_size(f) for f in full_at)
+        full = gen.parse_size(size) in {gen.parse_size(f) for f in full_at}
         for mode in openpyxl_modes if full else ():
             r[f"openpyxl_{mode}"] = measure("openpyxl", path, mode)
             log(f"[{size}] openpyxl {mode} {_fmt_t(r[f'openpyxl_{mode}'])}")
