@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from . import engine, payroll, reports, schema, seal, writers
+from . import aside, engine, payroll, reports, schema, seal, writers
 from .grid import Grid, SheetOut
 from .model import ERROR, HistoryRow, Month, MonthResult, Problem
 from .readers import Book, read_book, read_table
@@ -131,8 +131,33 @@ def compute(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt.da
     return result, pays, problems
 
 
+ASIDE_EVENTS = 5000  # from this many events the seal is computed by a child process (aside.py) on Linux
+
+
+def _seal_of(book: Book, month: Month, scheme: str, version: int) -> Tuple[str, Tuple[Tuple[Any, ...], ...]]:
+    """The digest of a close and its 封存 rows (strings only: cheap to hand over from a child)."""
+    fps = seal.fingerprints(book, month, scheme)
+    return seal.digest(fps), tuple(seal.seal_rows(fps, month, version))
+
+
 def plan_close(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt.date] = None,
                user: str = "", now: Optional[dt.datetime] = None) -> Plan:
+    book = loaded.book
+    # the seal needs only the inputs: a large close has a child compute it while the engine runs
+    opts, _ = engine.options_for(book, month, None, as_of)
+    early = None
+    if opts is not None:
+        key = (opts.month, opts.scheme, versions(book.history).get(opts.month, (0, False))[0] + 1)
+        early = aside.start(_seal_of, book, *key, fork=len(book.events) >= ASIDE_EVENTS)
+    try:
+        return _plan_close(loaded, month, as_of, user, now, early and (key, early))
+    finally:
+        if early is not None:
+            early.cancel()
+
+
+def _plan_close(loaded: Loaded, month: Optional[Month], as_of: Optional[dt.date], user: str,
+                now: Optional[dt.datetime], early) -> Plan:
     result, pays, problems = compute(loaded, month, as_of)
     m = result.month
     book = loaded.book
@@ -143,8 +168,10 @@ def plan_close(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt
         msg = f"{m} 已经月结过（第 {closed[m]} 版），不能重复月结；如需更正请先 kefu-xl reopen --month {m} --reason …"
         return Plan(m, result, pays, tuple(problems), refused=msg)
     version = versions(book.history).get(m, (0, False))[0] + 1
-    fps = seal.fingerprints(book, m, result.scheme)
-    digest = seal.digest(fps)
+    if early is not None and early[0] == (m, result.scheme, version):
+        digest, new_seals = early[1].result()
+    else:
+        digest, new_seals = _seal_of(book, m, result.scheme, version)
     new_rows = engine.history_from_result(result, version, digest)
     if version > 1:
         new_rows = _with_differences(new_rows, book.history, m)
@@ -159,7 +186,7 @@ def plan_close(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt
     log = tuple(loaded.log_rows) + ((stamp, user, what, str(m),
                                      f"第 {version} 版，方案 {result.scheme}，{len(result.people)} 人，"
                                      f"{len(result.problems)} 条提示", digest),)
-    seals = tuple(loaded.seal_rows) + tuple(seal.seal_rows(fps, m, version))
+    seals = tuple(loaded.seal_rows) + new_seals
     sheets = (
         writers.results_sheet(result),
         writers.details_sheet(result),

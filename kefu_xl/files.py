@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
 from . import close as closing
-from . import schema, xlsxio
+from . import aside, schema, xlsxio
 from .model import Month
 from .progress import Progress
 from .who import os_user
@@ -42,15 +42,16 @@ def close_file(path, month: Optional[Month] = None, dry_run: bool = False, as_of
                user: Optional[str] = None, progress: Optional[Progress] = None) -> closing.Plan:
     """Close a month on a workbook file.  Writes only when the plan is clean."""
     progress = progress or Progress(force=False)
-    progress.step("读取")
-    loaded = load_file(path)
-    xlsxio.fault_point("read-done")
-    progress.step("计算")
-    plan = closing.plan_close(loaded, month, as_of, user or os_user())
-    xlsxio.fault_point("plan-done")
-    if plan.exit_code == closing.EXIT_OK and not dry_run:
-        progress.step("写入")
-        xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, plan.sheets))
+    with aside.no_cycle_collection():
+        progress.step("读取")
+        loaded = load_file(path)
+        xlsxio.fault_point("read-done")
+        progress.step("计算")
+        plan = closing.plan_close(loaded, month, as_of, user or os_user())
+        xlsxio.fault_point("plan-done")
+        if plan.exit_code == closing.EXIT_OK and not dry_run:
+            progress.step("写入")
+            xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, plan.sheets))
     progress.step("完成")
     return plan
 

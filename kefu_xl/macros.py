@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import close as closing
-from . import schema, writers
+from . import aside, schema, writers
 from .grid import Grid, SheetOut
 from .schema import norm_text
 from .who import os_user
@@ -129,8 +129,9 @@ def _problem_summary(problems, limit: int = 8) -> str:
 def run_close(io, month=None, user: Optional[str] = None, dry_run: bool = False) -> closing.Plan:
     """The close on any book interface (xlwings, or a stand-in in tests)."""
     grids = io.read(closing.READ_NAMES)
-    loaded = closing.load(grids)
-    plan = closing.plan_close(loaded, month, user=user or os_user())
+    with aside.no_cycle_collection():
+        loaded = closing.load(grids)
+        plan = closing.plan_close(loaded, month, user=user or os_user())
     if plan.errors:
         io.write([writers.problems_sheet(plan.problems)])
         io.mark(problem_cells(plan.errors, grids))

@@ -1,0 +1,66 @@
+"""Work done aside (kefu_xl/aside.py): a forked child gives the same answer as this process."""
+import os
+
+import pytest
+
+from kefu_xl import aside
+from kefu_xl import close as closing
+from tests.util import grids
+
+EVENTS = "日期 工号 规则 数量\n2026-11-03 K01 态度投诉 2\n2026-11-05 K02 好评表扬 1\n2026-11-06 K01 好建议 1"
+
+
+def _pid_and(value):
+    return os.getpid(), value
+
+
+def _fails():
+    raise RuntimeError("the child breaks")
+
+
+def test_a_forked_child_computes_the_value():
+    job = aside.start(_pid_and, "甲")
+    assert job.forked == aside.CAN_FORK
+    pid, value = job.result()
+    assert value == "甲"
+    assert (pid != os.getpid()) == aside.CAN_FORK
+
+
+def test_a_failing_child_is_computed_again_here():
+    job = aside.start(_pid_and, 7)
+    if job.pid:
+        os.kill(job.pid, 9)  # a child killed before it wrote ...
+        job.out.truncate(0)  # ... or one whose answer cannot be read back: computed here
+    pid, value = job.result()
+    assert (pid, value) == (os.getpid(), 7)
+    with pytest.raises(RuntimeError):
+        aside.start(_fails).result()  # the child's error is the function's: raised here, where it runs
+
+
+def test_no_fork_runs_here():
+    job = aside.start(_pid_and, 1, fork=False)
+    assert not job.forked
+    assert job.result() == (os.getpid(), 1)
+
+
+def test_cancel_stops_the_child():
+    job = aside.start(_pid_and, 2)
+    job.cancel()
+    assert job.pid is None
+
+
+def test_seal_computed_aside_equals_the_seal_computed_here(monkeypatch):
+    def plan():
+        return closing.plan_close(closing.load(grids("tmall-30", EVENTS)), now=closing.dt.datetime(2026, 12, 1))
+    here = plan()
+    monkeypatch.setattr(closing, "ASIDE_EVENTS", 0)
+    started = []
+    real = aside.start
+    monkeypatch.setattr(aside, "start", lambda *a, **k: started.append(real(*a, **k)) or started[-1])
+    there = plan()
+    assert started and started[0].forked == aside.CAN_FORK
+    assert here.exit_code == there.exit_code == 0
+    assert here.digest == there.digest and len(here.digest) == 16
+    assert here.sheets == there.sheets
+    seals = [s for s in there.sheets if s.name == "封存"][0]
+    assert {r[2] for r in seals.rows} == {"事件", "员工", "规则", "等级", "参数"}
