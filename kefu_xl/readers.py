@@ -529,8 +529,21 @@ def read_settings(grid: Optional[Grid]) -> Tuple[Tuple[Setting, ...], List[Probl
 
 
 # ---------------------------------------------------------------- history
+class Counters(dict):
+    """Counters read from a 历史 row, with the text they were read from (written back as it was)."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, items, text: str):
+        super().__init__(items)
+        self.text = text
+
+
 def format_counters(counters: Mapping[str, Tuple[Decimal, Decimal]]) -> str:
-    """Counters as compact JSON text: {"code": [count, sum]} with sorted keys."""
+    """Counters as compact JSON text: {"code": [count, sum]} with sorted keys (counters that
+    were read from a 历史 row: the text they were read from)."""
+    if type(counters) is Counters:
+        return counters.text
     return json.dumps({k: [_num(n), _num(s)] for k, (n, s) in sorted(counters.items())},
                       ensure_ascii=False, separators=(",", ":"))
 
@@ -559,7 +572,7 @@ def parse_counters(text: str) -> Dict[str, Tuple[Decimal, Decimal]]:
     if not text:
         return {}
     data = json.loads(text)
-    return {k: (_counter_decimal(v[0]), _counter_decimal(v[1])) for k, v in data.items()}
+    return Counters({k: (_counter_decimal(v[0]), _counter_decimal(v[1])) for k, v in data.items()}, text)
 
 
 _HISTORY_KEYS = ("month", "id", "name", "group", "score", "rank", "ranked", "grade", "passed", "excluded",

@@ -77,3 +77,21 @@ def test_clearing_a_closed_months_events_is_archiving_not_an_edit():
     part = _after(g, "日期 工号 规则 数量\n2026-10-05 K02 好评表扬 1\n2026-11-03 K03 好建议 1")
     plan = closing.plan_close(closing.load(part))
     assert [p.code for p in plan.errors] == ["E_SEALED_EDIT"]
+
+
+def test_history_counters_are_written_back_as_they_were_read():
+    """A 历史 row's 计数 text survives the next close unchanged, even spelled differently."""
+    g = _closed_october()
+    hist = g["历史"]
+    col = list(hist.rows[0]).index("计数")
+    rows = [list(r) for r in hist.rows]
+    k01 = next(r for r in rows[1:] if r[1] == "K01")
+    assert k01[col] == '{"少扣分":[1,3],"态度投诉":[2,0]}'  # 2 complaints, 3 points taken (A2-3)
+    k01[col] = '{ "态度投诉": [2, 0], "少扣分": [1, 3] }'  # what a hand edit or another JSON writer leaves
+    g["历史"] = Grid.of("历史", rows)
+    plan = closing.plan_close(closing.load(_after(g, EVENTS + "\n2026-11-03 K03 好建议 1")))
+    assert plan.exit_code == 0, plan.problems
+    out = [s for s in plan.sheets if s.name == "历史"][0]
+    written = [r for r in out.rows if r[1] == "K01"]
+    assert written[0][col] == '{ "态度投诉": [2, 0], "少扣分": [1, 3] }'  # October, as read
+    assert written[1][col] == '{"少扣分":[1,3]}'  # November, computed and written canonically
