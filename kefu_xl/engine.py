@@ -139,7 +139,7 @@ class _Run:
     events: List[Event] = field(default_factory=list)
     pending: List[Event] = field(default_factory=list)
     shared_events: List[Event] = field(default_factory=list)
-    simple: Dict[str, Tuple[Decimal, Decimal]] = field(default_factory=dict)  # fixed-value event rules
+    simple: Dict[str, "_Simple"] = field(default_factory=dict)  # fixed-value event rules
     sanctions: Tuple[str, ...] = ()
     by_staff: Dict[str, List[HistoryRow]] = field(default_factory=dict)  # earlier closed months, per person
     by_month: Dict[Month, List[HistoryRow]] = field(default_factory=dict)
@@ -204,7 +204,7 @@ def compute_month(book: Book, month: Optional[Month] = None, scheme: Optional[st
             by_group[p_.staff.group].append(sid)
     run = _Run(opts, book, rules, people, dict(by_group), latest_history(book.history), problems)
     run.index_history()
-    run.simple = {c.code: v for c in rules.values() if (v := _simple_values(c)) is not None}
+    run.simple = {c.code: _simple(c, *v) for c in rules.values() if (v := _simple_values(c)) is not None}
     run.sanctions = _sanction_words(run)
     for stage in STAGES:
         stage(run)
@@ -442,13 +442,19 @@ def _window_months(m: Month, window: str) -> Optional[set]:
 
 
 def _apply_event_rules(run: _Run):
+    rules, people, simple_of = run.rules, run.people, run.simple
     for ev in run.events:
-        rule = run.rules[ev.rule]
-        person = run.people.get(ev.staff_id)
+        rule = rules[ev.rule]
+        person = people.get(ev.staff_id)
         if person is None:
             continue
         if rule.kind == "event":
-            _apply_occurrences(run, person, ev, rule)
+            simple = simple_of.get(ev.rule)
+            if simple is not None and ev.points is None and not ev.rating and (
+                    ev.amount is None or rule.amount is None):
+                _apply_simple(person, ev, simple)
+            else:
+                _apply_occurrences(run, person, ev, rule)
         elif rule.kind in ("metric", "band", "exclude"):
             person.count(rule.code, Decimal(1), None)
         elif rule.kind == "flower":
@@ -458,23 +464,49 @@ def _apply_event_rules(run: _Run):
 _M0 = money(ZERO)
 
 
-def _apply_simple(person: _Person, ev: Event, rule: Compiled, pts: Decimal, amt: Decimal):
+class _Simple(NamedTuple):
+    """A plain fixed-value event rule: what one occurrence gives, worked out once per close."""
+
+    code: str
+    points: Decimal
+    amount: Decimal  # signed
+    money: Decimal  # the amount at the fen, for the line
+    category: str  # of the line (the same for any quantity: it depends only on which values are not 0)
+    source: str
+    sign: int  # of the points: -1 a deduction (A2-3), 1 an addition, 0 neither
+
+
+def _simple(rule: Compiled, pts: Decimal, amt: Decimal) -> _Simple:
+    return _Simple(rule.code, pts, amt, money(amt) if amt else _M0,
+                   rule.category if amt else (CAT_POINTS if pts else CAT_INFO), rule.rule.source,
+                   (pts > 0) - (pts < 0))
+
+
+_new_line = tuple.__new__  # Line(...) without the NamedTuple's Python-level __new__: one per event
+
+
+def _apply_simple(person: _Person, ev: Event, simple: _Simple):
     """The common case: a fixed value per occurrence, no ladder, no words, no group."""
     q = ev.qty
-    if q != 1:
-        pts, amt = pts * q, amt * q
-    n = int(q) if q == q.to_integral_value() else 1
-    if pts < 0:
+    if q == 1:
+        pts, amt, cash, note, n = simple.points, simple.amount, simple.money, ev.note, 1
+    else:
+        pts, amt = simple.points * q, simple.amount * q
+        cash = money(amt) if amt else _M0
+        n = int(q) if q == q.to_integral_value() else 1
+        note = f"×{_fmt(q)}；{ev.note}" if ev.note else f"×{_fmt(q)}"
+    if simple.sign < 0:
         person.deductions += n
-    elif pts > 0:
+    elif simple.sign > 0:
         person.additions += n
-    note = f"×{_fmt(q)}" if q != 1 else ""
-    if ev.note:
-        note = f"{note}；{ev.note}" if note else ev.note
-    cat = rule.category if amt else (CAT_POINTS if pts else CAT_INFO)
-    person.lines.append(Line(person.staff.id, rule.code, pts, money(amt) if amt else _M0, cat, ev.date, note,
-                             rule.rule.source, ev.row))
-    person.count(rule.code, q, ev.amount)
+    person.lines.append(_new_line(Line, (person.staff.id, simple.code, pts, cash, simple.category, ev.date, note,
+                                         simple.source, ev.row, True)))
+    c = person.counters.get(simple.code)
+    if c is None:
+        c = person.counters[simple.code] = [ZERO, ZERO]
+    c[0] += q
+    if ev.amount is not None:
+        c[1] += ev.amount
 
 
 class _Steps(NamedTuple):
@@ -522,9 +554,6 @@ def _occurrence_steps(rule: Compiled, first: int, n: int, qty_factor: Decimal, e
 
 
 def _apply_occurrences(run: _Run, person: _Person, ev: Event, rule: Compiled):
-    simple = run.simple.get(rule.code)
-    if simple is not None and ev.points is None and not ev.rating and (ev.amount is None or rule.amount is None):
-        return _apply_simple(person, ev, rule, *simple)
     counter = person.counters.get(rule.code)
     so_far = counter[0] if counter else ZERO
     prior = _prior_count(run, person.staff.id, rule.code, rule.window) + so_far

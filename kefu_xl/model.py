@@ -36,9 +36,9 @@ def fmt_points(value: Decimal):
 # --------------------------------------------------------------------------
 # Where things come from, and what is wrong with them
 # --------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Source:
-    """A cell: sheet name, 1-based row, column header (as the user wrote it)."""
+class Source(NamedTuple):
+    """A cell: sheet name, 1-based row, column header (as the user wrote it).  A NamedTuple: every
+    event and history row has one."""
 
     sheet: str
     row: int = 0
@@ -89,8 +89,10 @@ class Problem:
 # --------------------------------------------------------------------------
 # Months
 # --------------------------------------------------------------------------
-@dataclass(frozen=True, order=True)
-class Month:
+class Month(NamedTuple):
+    """A calendar month.  A tuple underneath: hashing and comparing (history is grouped by
+    month everywhere) run in C."""
+
     year: int
     month: int
 

@@ -377,11 +377,12 @@ def _event_fast(cells, rownum, src_sheet) -> Optional[Event]:
     approved, published = _fast_day(approved), _fast_day(published)
     if approved is False or published is False:
         return None
-    return Event(rownum, d, sid, rule, qty, pts, amt, rating, status, note, approver, approved, published,
-                 issuer, Source(src_sheet, rownum))
+    return _new_tuple(Event, (rownum, d, sid, rule, qty, pts, amt, rating, status, note, approver, approved,
+                              published, issuer, _new_tuple(Source, (src_sheet, rownum, "", 0))))
 
 
 _ONE = Decimal(1)
+_new_tuple = tuple.__new__  # a NamedTuple made without its Python-level __new__ (one per event row)
 
 
 def read_events(grid: Optional[Grid], year: Optional[int] = None) -> Tuple[Tuple[Event, ...], List[Problem]]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -342,7 +343,7 @@ class Compiled:
     category: str  # money category for amounts
     bands: Tuple[Band, ...] = ()
 
-    @property
+    @cached_property  # read for every event: an attribute after the first time
     def code(self) -> str:
         return self.rule.code
 

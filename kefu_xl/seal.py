@@ -48,6 +48,8 @@ def canon(v) -> str:
             if len(_CANON) < 100_000:
                 _CANON[v] = out
         return out
+    if isinstance(v, Month):
+        return str(v)
     if isinstance(v, (list, tuple)):
         return "[" + "\x1e".join(canon(x) for x in v) + "]"
     return str(v)
