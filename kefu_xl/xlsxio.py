@@ -40,7 +40,7 @@ import zipfile
 import zlib
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 from xml.etree import ElementTree as ET
 
 from .grid import CellError, Grid, SheetOut
@@ -612,45 +612,57 @@ class _RowStyles:
         self.fills = ["mark" if j + 1 in marked else fill for j in range(len(fmts))]
         self.plain = [str(styles.cell(GENERAL if header_like else fmt, font, f, border))
                       for fmt, f in zip(fmts, self.fills)]  # as text, ready for the XML
-        # per column, a string cell and a number cell up to the row number of their reference, which
-        # comes last: <c s="3" t="inlineStr" r="B12"> (attribute order is free in XML)
-        letters = [col_letter(j) for j in range(1, len(fmts) + 1)]
-        self.text_start = [f'<c s="{p}" t="inlineStr" r="{c}' for p, c in zip(self.plain, letters)]
-        self.number_start = [f'<c s="{p}" r="{c}' for p, c in zip(self.plain, letters)]
+        # Cells carry no reference (r="B12"): it is optional (ECMA-376 Part 1, 18.3.1.4) and a cell
+        # without one is the one after the previous cell of its row, as Excel, LibreOffice, calamine
+        # and openpyxl read it.  _row_xml gives a reference only to a cell after an empty one.  So the
+        # whole XML of a text or date cell is the same on every row: it is made once per column.
+        self.text_cell = [f'<c s="{p}" t="inlineStr">' for p in self.plain]
+        self.number_cell = [f'<c s="{p}"><v>' for p in self.plain]
+        self.cache: List[Dict[Any, str]] = [{} for _ in fmts]  # per column: text or date -> its cell
 
     def date(self, j: int, with_time: bool) -> str:
         return str(self.styles.cell(DATETIME_FMT if with_time else DATE_FMT, self.font, self.fills[j], self.border))
 
 
 
-def _row_xml(r: int, values, letters: List[str], st: _RowStyles, texts: Dict[str, str], date1904: bool,
-             attrs: str = "") -> str:
-    """One <row>; strings and finite numbers take the fast path."""
+def _row_xml(r: int, values, letters: List[str], st: _RowStyles, date1904: bool, attrs: str = "") -> str:
+    """One <row>; strings, finite numbers and dates take the fast path.  A cell after an empty one
+    says where it is (r="D12"); any other follows the one before it."""
     rs = str(r)
     cells = []
     add = cells.append
-    pre_t, pre_v = st.text_start, st.number_start
+    cache, text_cell, number_cell = st.cache, st.text_cell, st.number_cell
+    gap = False
     for j, v in enumerate(values):
         t = v.__class__
         if t is str:
-            if v:
-                x = texts.get(v)
-                if x is None:
-                    x = texts[v] = _inline(v)
-                add(f'{pre_t[j]}{rs}">{x}</c>')
-        elif t is float:
-            if -1e308 < v < 1e308:
-                add(f'{pre_v[j]}{rs}"><v>{v!r}</v></c>')
-            else:
-                add(_other_cell(letters[j] + rs, v, j, st, date1904))
+            if not v:
+                gap = True
+                continue
+            x = cache[j].get(v)
+            if x is None:
+                x = cache[j][v] = f"{text_cell[j]}{_inline(v)}</c>"
         elif t is int:
-            add(f'{pre_v[j]}{rs}"><v>{v}</v></c>')
+            x = f"{number_cell[j]}{v}</v></c>"
         elif t is Decimal and v.is_finite():
-            add(f'{pre_v[j]}{rs}"><v>{v:f}</v></c>')
+            x = f"{number_cell[j]}{v:f}</v></c>"
+        elif t is float and -1e308 < v < 1e308:
+            x = f"{number_cell[j]}{v!r}</v></c>"
         elif t is dt.date and v.year >= 1904:  # a serial in either date system
-            add(f'<c r="{letters[j]}{rs}" s="{st.date(j, False)}"><v>{_serial(v, date1904)}</v></c>')
-        elif v is not None:
-            add(_other_cell(letters[j] + rs, v, j, st, date1904))
+            x = cache[j].get(v)
+            if x is None:
+                x = cache[j][v] = f'<c s="{st.date(j, False)}"><v>{_serial(v, date1904)}</v></c>'
+        elif v is None:
+            gap = True
+            continue
+        else:
+            add(_other_cell(letters[j] + rs, v, j, st, date1904))  # with its reference
+            gap = False
+            continue
+        if gap:
+            x = f'<c r="{letters[j]}{rs}"{x[2:]}'
+            gap = False
+        add(x)
     return f'<row r="{rs}"{attrs}>{"".join(cells)}</row>'
 
 
@@ -756,7 +768,6 @@ class _SheetRows:
         marks: Dict[int, Set[int]] = {}
         for r, c in s.highlight:
             marks.setdefault(r, set()).add(c)
-        self.texts: Dict[str, str] = {}
 
         def styles_for(r: int) -> _RowStyles:
             marked = marks.get(r, frozenset())
@@ -781,10 +792,10 @@ class _SheetRows:
 
     def xml(self, lo: int, hi: int) -> str:
         """The <row> elements of rows[lo:hi], after the title and header when lo is 0."""
-        letters, texts, d1904, plain, special = self.letters, self.texts, self.date1904, self.plain, self.special
-        parts = [_row_xml(r, values, letters, st, texts, d1904, attrs) for r, values, st, attrs in self.top] \
+        letters, d1904, plain, special = self.letters, self.date1904, self.plain, self.special
+        parts = [_row_xml(r, values, letters, st, d1904, attrs) for r, values, st, attrs in self.top] \
             if lo == 0 else []
-        parts += [_row_xml(r, values, letters, special.get(r, plain), texts, d1904)
+        parts += [_row_xml(r, values, letters, special.get(r, plain), d1904)
                   for r, values in enumerate(self.s.rows[lo:hi], self.lay.first_row + lo)]
         return "".join(parts)
 

@@ -180,6 +180,39 @@ def test_write_round_trip_types_formats_and_text_that_looks_like_a_formula(tmp_p
     assert "calcChain" not in "".join(_members(dst))
 
 
+def test_cells_without_references_land_in_their_columns_for_every_reader(tmp_path):
+    """Cells carry r="D3" only after an empty cell; calamine, openpyxl and LibreOffice agree on where
+    every value is (gaps at the start, in the middle, runs of them, an error and a boolean between)."""
+    src = _blank(tmp_path)
+    rows = ((None, "乙", "", 4, None, dt.date(2026, 11, 3)),
+            ("甲", None, None, None, None, "己"),
+            ("", "", "", "", "", Decimal("1.50")),
+            (CellError("#N/A"), "乙", True, None, 5.5, ""),
+            ("甲", "乙", "丙", "丁", "戊", "己"))
+    out = SheetOut("结果", ("A", "B", "C", "D", "E", "F"), ("text",) * 5 + ("text",), rows)
+    dst = tmp_path / "out.xlsx"
+    xlsxio.write_sheets(src, dst, [out])
+    sheet = _members(dst)["xl/worksheets/sheet2.xml"].decode()
+    assert '<c r="B2"' in sheet and '<c r="D2"' in sheet and '<c r="F3"' in sheet and '<c r="F4"' in sheet
+    assert 'r="C6"' not in sheet  # a full row says no reference at all
+    want = [["A", "B", "C", "D", "E", "F"],
+            [None, "乙", None, 4, None, dt.date(2026, 11, 3)],
+            ["甲", None, None, None, None, "己"],
+            [None, None, None, None, None, 1.5],
+            [CellError("#N/A"), "乙", True, None, 5.5, None],
+            ["甲", "乙", "丙", "丁", "戊", "己"]]
+    got = [list(r) + [None] * (6 - len(r)) for r in xlsxio.read_grids(dst, ["结果"])["结果"].rows]
+    assert got == want  # calamine, with our error overlay
+    ws = openpyxl.load_workbook(dst)["结果"]
+    opx = [[c.value for c in row] for row in ws.iter_rows(min_row=1, max_row=6, max_col=6)]
+    opx[1][5] = opx[1][5].date()
+    assert opx == [[v.code if isinstance(v, CellError) else v for v in r] for r in want]
+    lo = _csv(convert(dst, "csv", tmp_path / "lo", sheet="结果"))
+    assert lo[1] == ["", "乙", "", "4", "", "2026-11-03"]
+    assert lo[2] == ["甲", "", "", "", "", "己"] and lo[3] == ["", "", "", "", "", "1.5"]
+    assert lo[4] == ["#N/A", "乙", "1", "", "5.5", ""]  # TRUE in a text column: LibreOffice exports 1 and lo[5] == ["甲", "乙", "丙", "丁", "戊", "己"]
+
+
 def test_title_highlight_header_rows_and_freeze(tmp_path):
     src = _blank(tmp_path)
     out = SheetOut("荣誉榜", ("名次", "姓名", "比例"), ("int", "text", "pct"),
