@@ -1113,44 +1113,66 @@ _MONTH_RE = re.compile(r"^(\d{4})\D+(\d{1,2})")
 
 
 def pay_history_from_grid(grid: Grid) -> Tuple[List[PayHistory], List[Problem]]:
-    """Read a 工资历史 grid (header in its first row) back into records."""
+    """Read a 工资历史 grid (header in its first row) back into records.
+
+    Months, ids and amounts repeat from row to row (a year of a large team is
+    tens of thousands of rows): each distinct cell value is read once.
+    """
     problems: List[Problem] = []
     out: List[PayHistory] = []
     if not grid.rows:
         return out, problems
     header = [_norm(h) for h in grid.rows[0]]
-    pos = {}
-    for cn, f in HISTORY_COLUMNS:
-        if cn in header:
-            pos[f] = header.index(cn)
+    pos = {f: header.index(cn) for cn, f in HISTORY_COLUMNS if cn in header}
+    amount_cols = [(cn, pos.get(f)) for cn, f in HISTORY_COLUMNS[2:]]
+    jm, js = pos.get("month"), pos.get("staff_id")
+    norms: Dict[str, str] = {}
+    months: Dict[str, Optional[Month]] = {}
+    amounts: Dict[Any, Optional[Decimal]] = {}
+
+    def norm(v) -> str:
+        if type(v) is not str:
+            return _norm(v)
+        text = norms.get(v)
+        if text is None:
+            text = norms[v] = _norm(v)
+        return text
+
     for i, row in enumerate(grid.rows[1:], start=1):
         rownum = grid.first_row + i
-        if all(_blank(v) for v in row):
+        n = len(row)
+        if all(v is None or (type(v) is str and not norm(v)) for v in row):
             continue
-
-        def cell(f):
-            j = pos.get(f)
-            return row[j] if j is not None and j < len(row) else None
-
-        m_raw = cell("month")
-        mm = _MONTH_RE.match(_norm(m_raw)) if not isinstance(m_raw, (_dt.date,)) else None
+        m_raw = row[jm] if jm is not None and jm < n else None
         if isinstance(m_raw, _dt.date):
-            month = Month(m_raw.year, m_raw.month)
-        elif mm and 1 <= int(mm.group(2)) <= 12:
-            month = Month(int(mm.group(1)), int(mm.group(2)))
+            month: Optional[Month] = Month(m_raw.year, m_raw.month)
         else:
+            key = norm(m_raw)
+            month = months.get(key, _MISSING)
+            if month is _MISSING:
+                mm = _MONTH_RE.match(key)
+                month = months[key] = (Month(int(mm.group(1)), int(mm.group(2)))
+                                       if mm and 1 <= int(mm.group(2)) <= 12 else None)
+        if month is None:
             problems.append(Problem("E_PAY_HISTORY", f"月份「{m_raw}」无法识别", grid.sheet, rownum, "月份"))
             continue
-        vals = {}
-        ok = True
-        for cn, f in HISTORY_COLUMNS[2:]:
-            raw = cell(f)
-            d = ZERO if _blank(raw) else parse_decimal(raw)
+        vals = []
+        for cn, j in amount_cols:
+            raw = row[j] if j is not None and j < n else None
+            plain = type(raw) in _PLAIN  # not bool: True == 1 must not find 1's amount
+            d = amounts.get(raw, _MISSING) if plain else _MISSING
+            if d is _MISSING:
+                d = ZERO if _blank(raw) else parse_decimal(raw)
+                d = None if d is None else money(d)
+                if plain:
+                    amounts[raw] = d
             if d is None:
                 problems.append(Problem("E_PAY_HISTORY", f"{cn}「{raw}」不是数字", grid.sheet, rownum, cn))
-                ok = False
-                continue
-            vals[f] = money(d)
-        if ok:
-            out.append(PayHistory(month, _norm(cell("staff_id")), **vals))
+            vals.append(d)
+        if None not in vals:
+            out.append(PayHistory(month, norm(row[js] if js is not None and js < n else None), *vals))
     return out, problems
+
+
+_MISSING: Any = object()
+_PLAIN = (float, int, str)

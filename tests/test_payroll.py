@@ -8,7 +8,7 @@ import pytest
 from kefu_xl.grid import Grid
 from kefu_xl.model import (CAT_COMMISSION, CAT_FINE, CAT_LOSS, CAT_POINTS, CAT_REWARD, Line, Month, PersonResult,
                            Setting, Source, Staff, Tier)
-from kefu_xl.payroll import (SHEET_HEADER, PayInput, PayPolicy, compute_pay, compute_payroll, cumulative_tax,
+from kefu_xl.payroll import (HISTORY_COLUMNS, SHEET_HEADER, PayInput, PayPolicy, compute_pay, compute_payroll, cumulative_tax,
                              full_months, parse_rate, pay_history_from_grid, pay_history_sheet, pay_json, pay_parts,
                              payroll_sheet, payroll_totals, payslip_sheet, policy_for, public_commission_share,
                              year_end_adjustment)
@@ -497,3 +497,24 @@ def test_S8_pay_history_round_trip():
     grid = Grid.of("工资历史", [sh.header] + [list(r) for r in sh.rows])
     back, probs = pay_history_from_grid(grid)
     assert probs == [] and back == [r.history() for r in results]
+
+
+def test_S8_pay_history_reader_reports_each_bad_amount_even_when_values_repeat():
+    """工资历史 cells are read once per distinct value; a bad cell is still a problem on its own row,
+    and TRUE is not read as the 1 of another row."""
+    head = [h for h, _ in HISTORY_COLUMNS]
+    zeros = [0] * (len(head) - 3)
+    grid = Grid.of("工资历史", [head,
+                             ["2026-01", "S1", 5000, *zeros],
+                             ["2026-01", "S2", 5000.0, *zeros],
+                             ["2026-01", "S3", "五千", *zeros],
+                             ["2026-01", "S4", 1, *zeros],
+                             ["2026-01", "S5", True, *zeros],
+                             ["2026-13", "S6", 1, *zeros],
+                             ["2026-02", "S1", "", *zeros]])
+    back, probs = pay_history_from_grid(grid)
+    assert [(h.staff_id, h.month, h.gross) for h in back] == [
+        ("S1", JAN, D("5000.00")), ("S2", JAN, D("5000.00")), ("S4", JAN, D("1.00")),
+        ("S1", Month(2026, 2), D("0"))]
+    assert [(p.code, p.row, p.column) for p in probs] == [
+        ("E_PAY_HISTORY", 4, "应发合计"), ("E_PAY_HISTORY", 6, "应发合计"), ("E_PAY_HISTORY", 7, "月份")]
