@@ -1402,10 +1402,16 @@ def _temp_beside(path: Path, suffix: str) -> str:
 
 
 def _backup(path: Path) -> None:
-    """Copy the current version to <path>.bak, itself atomically."""
+    """Keep the current version as <path>.bak, itself atomically: a second name for the same file
+    (the new version is a new file, so the old one stays as it is), or a copy where the file
+    system has no hard links."""
     tmp = _temp_beside(path, ".bak")
     try:
-        shutil.copy2(path, tmp)
+        try:
+            os.unlink(tmp)
+            os.link(path, tmp)
+        except OSError:
+            shutil.copy2(path, tmp)
         os.replace(tmp, path.with_name(path.name + ".bak"))
     except BaseException:
         if os.path.exists(tmp):

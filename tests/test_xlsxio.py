@@ -590,6 +590,13 @@ def test_successful_save_keeps_the_previous_version_and_the_permissions(tmp_path
     assert path.read_bytes() != before and "结果" in xlsxio.sheet_names(path)
     assert os.stat(path).st_mode & 0o777 == 0o640
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx", "book.xlsx.bak"]
+    after = path.read_bytes()
+    with open(path, "r+b") as f:  # a program that saves in place touches the new version only
+        f.write(b"XX")
+    assert (tmp_path / "book.xlsx.bak").read_bytes() == before
+    path.write_bytes(after)
+    xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, _owned()))
+    assert (tmp_path / "book.xlsx.bak").read_bytes() == after  # the next save keeps the version before it
     fresh = tmp_path / "new.xlsx"
     xlsxio.atomic_replace(fresh, lambda tmp: xlsxio.write_sheets(path, tmp, _owned()))
     assert fresh.exists() and not (tmp_path / "new.xlsx.bak").exists()
