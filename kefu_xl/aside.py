@@ -38,6 +38,11 @@ class Aside:
         value = self._collect()
         return self.fn(*self.args) if value is _NONE else value
 
+    def value(self, default: Any = None) -> Any:
+        """The child's value, or `default` when no child gave one (nothing is computed here)."""
+        value = self._collect()
+        return default if value is _NONE else value
+
     def cancel(self) -> None:
         """Stop the child, if any (its result is not wanted)."""
         if self.pid is not None:

@@ -26,7 +26,6 @@ with page breaks, section rows or a table.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import math
 import os
 import posixpath
@@ -43,6 +42,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 from xml.etree import ElementTree as ET
 
+from . import aside
 from .grid import CellError, Grid, SheetOut
 from .schema import col_letter, norm_text
 
@@ -1178,15 +1178,16 @@ def _render(jobs: Sequence[_SheetJob], styles: "_Styles") -> Dict[str, _Packed]:
             loads[k] += segs[i].cells + 1000  # a segment costs a little even without rows
             parts[k].append(i)
         mine, theirs = sorted(parts[0]), sorted(parts[1])
-        child = _fork_render(jobs, segs, theirs, styles) if theirs else None
-        if child is None:
-            mine = list(range(len(segs)))
+        child = aside.start(_render_in_child, jobs, segs, theirs, styles, _styles_added(styles)) if theirs else None
+        if child is None or not child.forked:
+            child, mine = None, list(range(len(segs)))
     else:
         mine = list(range(len(segs)))
     for i in mine:
         done[i] = _render_segment(jobs[segs[i].job], segs[i])
     if child is not None:
-        got = _child_result(*child)
+        got, stats = child.value((None, {}))  # where the child gave nothing, this process renders its part
+        LAST_RENDER.update(stats)
         for i in theirs:
             done[i] = got[i] if got is not None and i in got else _render_segment(jobs[segs[i].job], segs[i])
     out: Dict[str, _Packed] = {}
@@ -1198,45 +1199,14 @@ def _render(jobs: Sequence[_SheetJob], styles: "_Styles") -> Dict[str, _Packed]:
 LAST_RENDER: Dict[str, float] = {}  # the last render's child, for benchmarks: private memory (MB), seconds
 
 
-def _fork_render(jobs, segs, which: List[int], styles):
-    """Start a child that renders segments `which` into a temporary file; (pid, file) or None."""
-    import pickle
-    try:
-        out = tempfile.TemporaryFile()
-        before = _styles_added(styles)
-        pid = os.fork()
-    except OSError:
-        return None
-    if pid == 0:  # the child: pure rendering, then leave without running the parent's exit handlers
-        code = 1
-        try:
-            gc.disable()  # rendering makes no cycles; a collection would touch (and copy) every shared page
-            started = time.perf_counter()
-            got = {i: _render_segment(jobs[segs[i].job], segs[i]) for i in which}
-            if _styles_added(styles) == before:
-                stats = {"child_private_mb": _private_mb(), "child_seconds": time.perf_counter() - started}
-                pickle.dump((got, stats), out, protocol=pickle.HIGHEST_PROTOCOL)
-                out.flush()
-                code = 0
-        finally:
-            os._exit(code)
-    return pid, out
-
-
-def _child_result(pid: int, out) -> Optional[Dict[int, _Packed]]:
-    import pickle
-    try:
-        _, status = os.waitpid(pid, 0)
-        if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
-            return None
-        out.seek(0)
-        got, stats = pickle.load(out)
-        LAST_RENDER.update(stats)
-        return got
-    except Exception:  # the child's work is an optimisation: redo it here
-        return None
-    finally:
-        out.close()
+def _render_in_child(jobs, segs, which: List[int], styles, before: int):
+    """Segments `which`, rendered in a forked child (aside.py), with what the child cost.  Fails
+    when rendering needed a cell format this process had not registered: it renders them itself."""
+    started = time.perf_counter()
+    got = {i: _render_segment(jobs[segs[i].job], segs[i]) for i in which}
+    if _styles_added(styles) != before:
+        raise RuntimeError("the rows needed a cell format the parent does not have")
+    return got, {"child_private_mb": _private_mb(), "child_seconds": time.perf_counter() - started}
 
 
 def _private_mb() -> float:

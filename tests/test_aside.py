@@ -64,3 +64,10 @@ def test_seal_computed_aside_equals_the_seal_computed_here(monkeypatch):
     assert here.sheets == there.sheets
     seals = [s for s in there.sheets if s.name == "封存"][0]
     assert {r[2] for r in seals.rows} == {"事件", "员工", "规则", "等级", "参数"}
+
+
+def test_value_is_the_childs_or_the_default_without_computing_here():
+    pid, value = aside.start(_pid_and, 3).value(("here", None))
+    assert (pid, value) == (("here", None) if not aside.CAN_FORK else (pid, 3)) and pid != os.getpid()
+    assert aside.start(_fails).value("none") == "none"  # the child failed: nothing is computed here
+    assert aside.start(_pid_and, 4, fork=False).value("none") == "none"
