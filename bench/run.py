@@ -401,8 +401,8 @@ def _median_run(runs: List[dict]) -> dict:
 def run_sizes(sizes: Sequence[str], out: Path, lo: bool, openpyxl_modes: Sequence[str], log=print,
               full_at: Sequence[str] = ("S",), repeat: int = 3) -> Dict[str, dict]:
     """The close and its floor at every size; openpyxl and LibreOffice at the sizes in full_at
-    (LibreOffice's COUNTIFS/SUMIFS work grows with staff × events: hours at L)."""
-    """Every file-level measurement of each size; returns {size: {name: result}}."""
+    (LibreOffice's COUNTIFS/SUMIFS work grows with staff × events: hours at L).  Returns
+    {size: {name: result}}."""
     results: Dict[str, dict] = {}
     for size in sizes:
         staff, events = gen.parse_size(size)

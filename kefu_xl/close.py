@@ -148,16 +148,16 @@ def plan_close(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt
     early = None
     if opts is not None:
         key = (opts.month, opts.scheme, versions(book.history).get(opts.month, (0, False))[0] + 1)
-        early = aside.start(_seal_of, book, *key, fork=len(book.events) >= ASIDE_EVENTS)
+        early = (key, aside.start(_seal_of, book, *key, fork=len(book.events) >= ASIDE_EVENTS))
     try:
-        return _plan_close(loaded, month, as_of, user, now, early and (key, early))
+        return _plan_close(loaded, month, as_of, user, now, early)
     finally:
         if early is not None:
-            early.cancel()
+            early[1].cancel()
 
 
 def _plan_close(loaded: Loaded, month: Optional[Month], as_of: Optional[dt.date], user: str,
-                now: Optional[dt.datetime], early) -> Plan:
+                now: Optional[dt.datetime], early: Optional[Tuple[tuple, aside.Aside]]) -> Plan:
     result, pays, problems = compute(loaded, month, as_of)
     m = result.month
     book = loaded.book

@@ -31,7 +31,7 @@ from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 from . import values
 from .model import (CAT_COMMISSION, CAT_FINE, CAT_INFO, CAT_LOSS, CAT_POINTS, CAT_REWARD, ERROR, WARNING,
-                    ZERO, Event, HistoryRow, Line, Month, MonthResult, PersonResult, Problem, Source, Staff, money)
+                    ZERO, Event, HistoryRow, Line, Month, MonthResult, PersonResult, Problem, Source, Staff, money, new_record)
 from .readers import Book, month_setting, scheme_setting, setting_value
 from .rules import (MONEY_CATEGORIES, SANCTION_WORDS, WARNING_WORD, Compiled, Cond, Range, Rate, Spec, Step, _fmt,
                     band_value, compile_rules, parse_bands)
@@ -482,9 +482,6 @@ def _simple(rule: Compiled, pts: Decimal, amt: Decimal) -> _Simple:
                    (pts > 0) - (pts < 0))
 
 
-_new_line = tuple.__new__  # Line(...) without the NamedTuple's Python-level __new__: one per event
-
-
 def _apply_simple(person: _Person, ev: Event, simple: _Simple):
     """The common case: a fixed value per occurrence, no ladder, no words, no group."""
     q = ev.qty
@@ -499,7 +496,7 @@ def _apply_simple(person: _Person, ev: Event, simple: _Simple):
         person.deductions += n
     elif simple.sign > 0:
         person.additions += n
-    person.lines.append(_new_line(Line, (person.staff.id, simple.code, pts, cash, simple.category, ev.date, note,
+    person.lines.append(new_record(Line, (person.staff.id, simple.code, pts, cash, simple.category, ev.date, note,
                                          simple.source, ev.row, True)))
     c = person.counters.get(simple.code)
     if c is None:

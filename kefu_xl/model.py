@@ -165,6 +165,9 @@ class Staff:
         return True
 
 
+new_record = tuple.__new__  # new_record(Event, (...)): a NamedTuple made without its Python-level __new__
+
+
 class Event(NamedTuple):
     """One row of the 事件 sheet (a NamedTuple: immutable and cheap, there are many)."""
 

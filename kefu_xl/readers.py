@@ -18,7 +18,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 from . import schema, values
 from .grid import Grid
 from .model import (ACTIVE, ERROR, LEFT, WARNING, Event, HistoryRow, Month, Problem, Rule, Setting,
-                    Source, Staff, Tier)
+                    Source, Staff, Tier, new_record)
 from .rules import PHYSICAL_WORDS, kind_of
 from .schema import SheetSpec, norm_text
 
@@ -377,12 +377,11 @@ def _event_fast(cells, rownum, src_sheet) -> Optional[Event]:
     approved, published = _fast_day(approved), _fast_day(published)
     if approved is False or published is False:
         return None
-    return _new_tuple(Event, (rownum, d, sid, rule, qty, pts, amt, rating, status, note, approver, approved,
-                              published, issuer, _new_tuple(Source, (src_sheet, rownum, "", 0))))
+    return new_record(Event, (rownum, d, sid, rule, qty, pts, amt, rating, status, note, approver, approved,
+                              published, issuer, new_record(Source, (src_sheet, rownum, "", 0))))
 
 
 _ONE = Decimal(1)
-_new_tuple = tuple.__new__  # a NamedTuple made without its Python-level __new__ (one per event row)
 
 
 def read_events(grid: Optional[Grid], year: Optional[int] = None) -> Tuple[Tuple[Event, ...], List[Problem]]:

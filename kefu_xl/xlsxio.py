@@ -32,7 +32,6 @@ import posixpath
 import re
 import shutil
 import struct
-import sys
 import tempfile
 import time
 import zipfile
@@ -1167,7 +1166,7 @@ def _render(jobs: Sequence[_SheetJob], styles: "_Styles") -> Dict[str, _Packed]:
     """
     LAST_RENDER.clear()
     total = sum(j.rows.cells() for j in jobs)
-    parallel = total >= PARALLEL_CELLS and hasattr(os, "fork") and sys.platform.startswith("linux")
+    parallel = total >= PARALLEL_CELLS and aside.CAN_FORK
     segs = _segments(jobs, parallel)
     done: Dict[int, _Packed] = {}
     child = None
