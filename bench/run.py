@@ -11,9 +11,10 @@ measurements cannot pollute each other.
 
 Measured on the same generated files (bench/gen.py):
 
-* the close, through the public functions only: read = xlsxio.read_grids;
-  compute = close.load + close.plan_close; write = xlsxio.write_sheets inside
-  xlsxio.atomic_replace (on a copy of the file);
+* the close as `kefu-xl close` runs it (files.close_file, on a copy of the
+  file), with its phases: read = files.load_file (sheets to records: the small
+  sheets become records while 事件 is parsed); compute = close.plan_close;
+  write = xlsxio.write_sheets inside xlsxio.atomic_replace;
 * floors and alternatives: python-calamine reading the sheets the close
   reads; openpyxl reading (normal and read_only) and a load + save round
   trip; LibreOffice headless converting gen.formula_workbook (COUNTIFS/SUMIFS
@@ -58,37 +59,30 @@ NOW = dt.datetime(2026, 12, 1, 9, 0, 0)
 
 # ================================================================ workers (run in a subprocess each)
 def _close(path: str) -> dict:
-    """The close on a copy of the file, timed per phase through the public functions."""
-    from kefu_xl import aside
-    from kefu_xl import close as closing
-    from kefu_xl import xlsxio
+    """The close on a copy of the file, as `kefu-xl close` runs it (files.close_file), timed per phase."""
+    from kefu_xl import files, xlsxio
     from kefu_xl.model import Month
 
     work = Path(tempfile.mkdtemp(prefix="kefu-bench-", dir=Path(path).parent))
     copy = work / Path(path).name
     shutil.copyfile(path, copy)
+    times: Dict[str, float] = {}
+    seen = {}
+    load_file = files.load_file
+    files.load_file = lambda p: seen.setdefault("loaded", load_file(p))  # to count the events read
     try:
-        with aside.no_cycle_collection():  # as files.close_file
-            t0 = time.perf_counter()
-            grids = xlsxio.read_grids(copy, closing.READ_NAMES)
-            t1 = time.perf_counter()
-            loaded = closing.load(grids)
-            del grids  # as files.close_file: the cells are records now
-            plan = closing.plan_close(loaded, Month(gen.MONTH.year, gen.MONTH.month), user="bench", now=NOW)
-            t2 = time.perf_counter()
-            if plan.exit_code == closing.EXIT_OK:
-                xlsxio.atomic_replace(copy, lambda tmp: xlsxio.write_sheets(copy, tmp, plan.sheets))
-            t3 = time.perf_counter()
+        plan = files.close_file(copy, Month(gen.MONTH.year, gen.MONTH.month), user="bench", now=NOW, times=times)
         codes: Dict[str, int] = {}
         for p in plan.problems:
             codes[p.code] = codes.get(p.code, 0) + 1
         written = xlsxio.sheet_names(copy)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return {"times": {"read": t1 - t0, "compute": t2 - t1, "write": t3 - t2, "total": t3 - t0},
+    times["total"] = sum(times.values())
+    return {"times": times,
             "info": {"writer_child_private_mb": xlsxio.LAST_RENDER.get("child_private_mb"),
                      "writer_child_seconds": xlsxio.LAST_RENDER.get("child_seconds"),
-                     "exit_code": plan.exit_code, "events": len(loaded.book.events), "people": len(plan.result.people),
+                     "exit_code": plan.exit_code, "events": len(seen["loaded"].book.events), "people": len(plan.result.people),
                      "problems": codes, "sheets": [s.name for s in plan.sheets], "written": written,
                      "scores": {p.staff.id: [int(p.score), p.rank] for p in plan.result.people}}}
 
@@ -497,8 +491,8 @@ def report(sizes: Sequence[str], res: Dict[str, dict], udf: Optional[dict], udf_
         lines.append(f"| {label} | " + " | ".join(fn(res.get(s, {})) for s in sizes) + " |")
 
     row("**close (kefu-xl)**", lambda r: "**" + _fmt_t(r.get("close")) + "**")
-    row("– read (xlsxio.read_grids)", lambda r: _fmt_t(r.get("close"), "read", mem=False))
-    row("– compute (close.load + plan_close)", lambda r: _fmt_t(r.get("close"), "compute", mem=False))
+    row("– read (files.load_file: sheets to records)", lambda r: _fmt_t(r.get("close"), "read", mem=False))
+    row("– compute (close.plan_close)", lambda r: _fmt_t(r.get("close"), "compute", mem=False))
     row("– write (write_sheets + atomic_replace)", lambda r: _fmt_t(r.get("close"), "write", mem=False))
     row("– the writer's forked child: its own memory (not shared with the close)", lambda r: (
         f"{r['close']['info']['writer_child_private_mb']:.0f} MB" if r.get("close") and "error" not in r["close"]

@@ -20,8 +20,10 @@ from .readers import Book, read_book, read_table
 
 PAY_SHEETS = ("工资表", "工资条", "工资历史")
 OWNED_NAMES = tuple(s.name for s in schema.OWNED_SHEETS) + PAY_SHEETS + reports.REPORT_SHEETS
-READ_NAMES = tuple(s.name for s in schema.INPUT_SHEETS) + (schema.HISTORY.name, schema.LOG.name, "工资历史",
-                                                          schema.SEALS.name)
+# in the order `load` turns them into records (the largest, 事件, is parsed first, by itself: xlsxio.Grids)
+READ_NAMES = ("工资历史", schema.LOG.name, schema.SEALS.name, schema.SETTINGS.name, schema.STAFF.name,
+              schema.RULES.name, schema.TIERS.name, schema.HISTORY.name, schema.EVENTS.name)
+assert set(READ_NAMES) >= {s.name for s in schema.INPUT_SHEETS}
 
 EXIT_OK = 0
 EXIT_INPUT = 1
@@ -42,16 +44,16 @@ class Loaded:
 
 def load(grids: Mapping[str, Grid]) -> Loaded:
     """Grids (by sheet name) to records, collecting every reader problem."""
-    book, problems = read_book(grids)
     pay_hist: List[payroll.PayHistory] = []
+    pay_problems: List[Problem] = []
     g = grids.get("工资历史")
     if g is not None:
-        pay_hist, p = payroll.pay_history_from_grid(g)
-        problems += p
+        pay_hist, pay_problems = payroll.pay_history_from_grid(g)
     log = read_table(grids.get(schema.LOG.name), schema.LOG) if schema.LOG.name in grids else None
     log_rows = tuple(tuple(r.values.get(c.key) for c in schema.LOG.columns) for r in log.rows) if log else ()
     seals, seal_rows = seal.read_seals(grids.get(schema.SEALS.name))
-    return Loaded(book, tuple(problems), tuple(pay_hist), log_rows, seals, tuple(seal_rows))
+    book, problems = read_book(grids)  # the book last: it reads 事件, the largest sheet
+    return Loaded(book, tuple(problems + list(pay_problems)), tuple(pay_hist), log_rows, seals, tuple(seal_rows))
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import shutil
 import sys
+import time
 import zipfile
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
@@ -34,26 +35,49 @@ def template_path() -> Path:
 
 
 def load_file(path) -> closing.Loaded:
-    grids = xlsxio.read_grids(path, closing.READ_NAMES)
-    return closing.load(grids)
+    """The workbook's sheets as records: the small sheets become records while 事件 is still parsed."""
+    with xlsxio.open_grids(path, closing.READ_NAMES) as grids:
+        return closing.load(grids)
 
 
 def close_file(path, month: Optional[Month] = None, dry_run: bool = False, as_of: Optional[dt.date] = None,
-               user: Optional[str] = None, progress: Optional[Progress] = None) -> closing.Plan:
-    """Close a month on a workbook file.  Writes only when the plan is clean."""
+               user: Optional[str] = None, progress: Optional[Progress] = None, now: Optional[dt.datetime] = None,
+               times: Optional[Dict[str, float]] = None) -> closing.Plan:
+    """Close a month on a workbook file.  Writes only when the plan is clean.
+
+    `times`, when given, gets the seconds of each phase: read (sheets to
+    records), compute (the plan) and write (the new file in place).
+    """
     progress = progress or Progress(force=False)
+    clock = _Clock(times)
     with aside.no_cycle_collection():
         progress.step("读取")
         loaded = load_file(path)
         xlsxio.fault_point("read-done")
+        clock.lap("read")
         progress.step("计算")
-        plan = closing.plan_close(loaded, month, as_of, user or os_user())
+        plan = closing.plan_close(loaded, month, as_of, user or os_user(), now)
         xlsxio.fault_point("plan-done")
+        clock.lap("compute")
         if plan.exit_code == closing.EXIT_OK and not dry_run:
             progress.step("写入")
             xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, plan.sheets))
+        clock.lap("write")
     progress.step("完成")
     return plan
+
+
+class _Clock:
+    """Seconds per phase into a dict (or nowhere)."""
+
+    def __init__(self, times: Optional[Dict[str, float]]):
+        self.times, self.last = times, time.perf_counter()
+
+    def lap(self, phase: str) -> None:
+        now = time.perf_counter()
+        if self.times is not None:
+            self.times[phase] = now - self.last
+        self.last = now
 
 
 def reopen_file(path, month: Month, reason: str, user: Optional[str] = None) -> closing.Plan:

@@ -729,10 +729,12 @@ def read_book(grids: Mapping[str, Grid], year: Optional[int] = None) -> Tuple[Bo
         m = month_setting(settings, problems)
         year = m.year if m else None
     staff, p = read_staff(grids.get(schema.STAFF.name)); problems += p
-    events, p = read_events(grids.get(schema.EVENTS.name), year); problems += p
-    rules, p = read_rules(grids.get(schema.RULES.name)); problems += p
-    tiers, p = read_tiers(grids.get(schema.TIERS.name)); problems += p
-    history, p = read_history(grids.get(schema.HISTORY.name)); problems += p
+    rules, p_rules = read_rules(grids.get(schema.RULES.name))
+    tiers, p_tiers = read_tiers(grids.get(schema.TIERS.name))
+    history, p_history = read_history(grids.get(schema.HISTORY.name))
+    # the events last (the largest sheet: the others are read while it is parsed), their problems in sheet order
+    events, p = read_events(grids.get(schema.EVENTS.name), year)
+    problems += p + p_rules + p_tiers + p_history
     return Book(staff, events, rules, tiers, settings, history), problems
 
 

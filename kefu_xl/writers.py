@@ -14,7 +14,8 @@ from .schema import SheetSpec
 
 def sheet_out(spec: SheetSpec, rows: Iterable[Sequence[Any]], title: Optional[str] = None,
               highlight=(), extra=None) -> SheetOut:
-    return SheetOut(spec.name, spec.headers, tuple(c.type for c in spec.columns), tuple(tuple(r) for r in rows),
+    rows = tuple(r if r.__class__ is tuple else tuple(r) for r in rows)
+    return SheetOut(spec.name, spec.headers, tuple(c.type for c in spec.columns), rows,
                     tuple(c.width for c in spec.columns), title, tuple(highlight), dict(extra or {}))
 
 
@@ -41,11 +42,21 @@ def results_sheet(result: MonthResult) -> SheetOut:
 
 
 def details_rows(result: MonthResult) -> List[Tuple]:
+    """One row per line of every person (a large close: hundreds of thousands, so the month's text and
+    each distinct point value are worked out once)."""
     out = []
+    add = out.append
+    month = str(result.month)
+    points: dict = {}
     for p in result.people:
+        sid, name = p.staff.id, p.staff.name
         for ln in p.lines:
-            out.append((str(result.month), p.staff.id, p.staff.name, ln.date, ln.rule, _points(ln.points),
-                        ln.amount, ln.category, ln.source, ln.event_row or None, ln.note))
+            pts = ln.points
+            shown = points.get(pts)
+            if shown is None:
+                shown = points[pts] = _points(pts)
+            add((month, sid, name, ln.date, ln.rule, shown, ln.amount, ln.category, ln.source, ln.event_row or None,
+                 ln.note))
     return out
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import abc
 import os
 import posixpath
 import re
@@ -284,53 +285,106 @@ def _cell(v):
     return v
 
 
+class Grids(abc.Mapping):
+    """The sheets being read, by the name asked for; a sheet's Grid waits until that sheet is read.
+
+    Sheets are parsed in two worker threads, the largest first on one of them
+    and the others, in the order asked for, on the other: calamine releases
+    the GIL while it parses, so the caller can turn the first sheets into
+    records while the largest one is still being parsed.  Use it as a context
+    manager (`open_grids`) so the workers stop when the caller is done.
+    """
+
+    def __init__(self, path, names: Iterable[str]):
+        import python_calamine as pc
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._path = str(path)
+        pkg = _Package(path)
+        try:
+            try:
+                book = pc.CalamineWorkbook.from_path(self._path)
+            except Exception as e:  # calamine's own types for broken or encrypted files
+                raise _unusable(path, e) from None
+            with book:
+                present = set(book.sheet_names)
+            wanted = [(want, ref) for want, ref in ((w, pkg.find(w)) for w in names)
+                      if ref is not None and ref.name in present]
+            infos = {want: pkg.infos.get(ref.part) for want, ref in wanted}
+        finally:
+            pkg.close()
+        self._refs = dict(wanted)
+        self._done: Dict[str, Grid] = {}
+        self._pool = ThreadPoolExecutor(max_workers=_READ_THREADS)
+        largest = max(self._refs, key=lambda w: infos[w].file_size if infos[w] else 0, default=None)
+        order = ([largest] if largest is not None else []) + [w for w in self._refs if w != largest]
+        # the error scan (a second look at the XML: calamine reads error cells as empty) goes with the
+        # parse, except the largest sheet's: it waits on the other thread until the others are parsed
+        self._parsed = {w: self._pool.submit(self._parse, self._refs[w], infos[w] if w != largest else None)
+                        for w in order}
+        self._scan = {largest: self._pool.submit(_has_error_cells, path, infos[largest])} \
+            if largest is not None and infos[largest] else {}
+        self._infos = infos
+
+    def _parse(self, ref: _SheetRef, info: Optional[zipfile.ZipInfo]):
+        import python_calamine as pc
+        with pc.CalamineWorkbook.from_path(self._path) as b:  # one per thread: a workbook is not shared
+            sheet = b.get_sheet_by_name(ref.name)
+            rows = _sheet_rows(sheet)
+            merged = tuple((r1 + 1, c1 + 1, r2 + 1, c2 + 1)
+                           for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or ()))
+        return rows, merged, info is not None and _has_error_cells(self._path, info)
+
+    def __getitem__(self, want: str) -> Grid:
+        got = self._done.get(want)
+        if got is None:
+            if want not in self._refs:
+                raise KeyError(want)
+            rows, merged, errors = self._parsed[want].result()
+            if want in self._scan:
+                errors = self._scan[want].result()
+            if errors:
+                rows = [list(r) for r in rows]
+                with zipfile.ZipFile(self._path) as z:
+                    _overlay_errors(z.read(self._infos[want]), rows)
+                rows = [tuple(r) for r in rows]
+            got = self._done[want] = Grid(want, tuple(rows), 1, 1, merged)
+            self._parsed[want] = None  # the rows live in the Grid now
+        return got
+
+    def __contains__(self, want) -> bool:
+        return want in self._refs
+
+    def __iter__(self):
+        return iter(self._refs)
+
+    def __len__(self) -> int:
+        return len(self._refs)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def __enter__(self) -> "Grids":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def open_grids(path, names: Iterable[str]) -> Grids:
+    """The named sheets, read in the background; see `Grids` and `read_grids`."""
+    return Grids(path, names)
+
+
 def read_grids(path, names: Iterable[str]) -> Dict[str, Grid]:
     """The named sheets as Grids starting at A1, keyed (and named) by the name asked for.
 
     Names match tolerant of surrounding spaces and full-width characters;
     missing sheets are absent.  Cells: '' -> None, whole floats -> int, dates
     as calamine gives them (date or datetime), error values -> CellError.
-    Sheets are parsed in worker threads, the largest first: calamine releases
-    the GIL while it parses, so two sheets parse at once on two cores.
     """
-    import python_calamine as pc
-    from concurrent.futures import ThreadPoolExecutor
-
-    pkg = _Package(path)
-    try:
-        try:
-            book = pc.CalamineWorkbook.from_path(str(path))
-        except Exception as e:  # calamine's own types for broken or encrypted files
-            raise _unusable(path, e) from None
-        with book:
-            present = set(book.sheet_names)
-        wanted = [(want, ref) for want, ref in ((w, pkg.find(w)) for w in names)
-                  if ref is not None and ref.name in present]
-
-        def size(ref: _SheetRef) -> int:
-            info = pkg.infos.get(ref.part)
-            return info.file_size if info else 0
-
-        def grid(want: str, ref: _SheetRef) -> Grid:
-            with pc.CalamineWorkbook.from_path(str(path)) as b:  # one per thread: a workbook is not shared
-                sheet = b.get_sheet_by_name(ref.name)
-                rows = _sheet_rows(sheet)
-                merged = tuple((r1 + 1, c1 + 1, r2 + 1, c2 + 1)
-                               for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or ()))
-            info = pkg.infos.get(ref.part)
-            if info is not None and _has_error_cells(path, info):
-                rows = [list(r) for r in rows]
-                with zipfile.ZipFile(path) as z:
-                    _overlay_errors(z.read(info), rows)
-                rows = [tuple(r) for r in rows]
-            return Grid(want, tuple(rows), 1, 1, merged)
-
-        order = sorted(wanted, key=lambda w: -size(w[1]))
-        with ThreadPoolExecutor(max_workers=_READ_THREADS) as pool:
-            done = {want: pool.submit(grid, want, ref) for want, ref in order}
-            return {want: done[want].result() for want, _ in wanted}
-    finally:
-        pkg.close()
+    with open_grids(path, names) as grids:
+        return {want: grids[want] for want in grids}
 
 
 def _sheet_rows(sheet) -> List[tuple]:
@@ -569,7 +623,7 @@ def _serial(v: dt.date, date1904: bool):
 
 def _inline(s: str) -> str:
     """The <is> of an inline string: illegal characters dropped, escaped, _xHHHH_ kept literal."""
-    if _ILLEGAL.search(s):
+    if not (s.isascii() and s.isprintable()) and _ILLEGAL.search(s):  # (printable ASCII: nothing to drop)
         s = _ILLEGAL.sub("", s)
     e = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if "_x" in e:

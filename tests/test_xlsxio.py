@@ -107,6 +107,22 @@ def test_read_grids_from_a_workbook_written_elsewhere_and_error_overlay(tmp_path
     assert [(p.code, p.row, p.column) for p in problems] == [("E_CELL_ERROR", 2, "金额")]
 
 
+def test_open_grids_reads_errors_in_the_largest_and_the_smaller_sheets_in_any_order(tmp_path):
+    """The largest sheet is parsed first and scanned for error cells apart; the others with their parse."""
+    g = {"员工": Grid.of("员工", [["工号", "姓名"], ["K01", CellError("#REF!")]]),
+         "事件": Grid.of("事件", [["日期", "工号", "金额"]] + [[dt.date(2026, 11, 3), f"K{i:02d}", i] for i in range(300)]
+                        + [[dt.date(2026, 11, 4), "K99", CellError("#N/A")]])}
+    path = save(g, tmp_path / "a.xlsx")
+    with xlsxio.open_grids(path, ["员工", "事件", "没有"]) as grids:
+        assert list(grids) == ["员工", "事件"] and "事件" in grids and "没有" not in grids
+        assert grids.get("没有") is None
+        events = grids["事件"]  # the largest first, though asked for second
+        assert events.rows[-1][2] == CellError("#N/A") and events.rows[1][2] == 0
+        assert grids["员工"].rows[1] == ("K01", CellError("#REF!"))
+        assert grids["员工"] is grids["员工"]
+    assert xlsxio.read_grids(path, ["事件", "员工"]) == {"事件": events, "员工": grids["员工"]}
+
+
 def test_sheet_names(tmp_path):
     assert xlsxio.sheet_names(_input_book(tmp_path / "in.xlsx")) == [" 事件 ", "ＡＢ参数"]
 
