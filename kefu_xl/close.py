@@ -192,13 +192,13 @@ def _plan_close(loaded: Loaded, month: Optional[Month], as_of: Optional[dt.date]
     sheets = (
         writers.results_sheet(result),
         writers.details_sheet(result),
-        writers.history_sheet(history),
+        writers.history_sheet(history, kept=len(book.history)),
         writers.problems_sheet(problems),
-        writers.log_sheet(log),
-        writers.seals_sheet(seals),
+        writers.log_sheet(log, kept=len(loaded.log_rows)),
+        writers.seals_sheet(seals, kept=len(loaded.seal_rows)),
         payroll.payroll_sheet(pays, m),
         payroll.payslip_sheet(pays, m),
-        payroll.pay_history_sheet(pay_hist),
+        payroll.pay_history_sheet(pay_hist, loaded.pay_history),
     ) + tuple(report_sheets)
     return Plan(m, result, pays, tuple(problems), sheets, digest=digest)
 
@@ -247,7 +247,8 @@ def plan_reopen(loaded: Loaded, month: Month, reason: str, user: str = "", now: 
     stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
     digest = rows[0].digest if rows else ""
     log = tuple(loaded.log_rows) + ((stamp, user, "重开", str(month), f"冲销第 {v} 版；原因：{reason}", digest),)
-    sheets = (writers.history_sheet(tuple(book.history) + reversal), writers.log_sheet(log))
+    sheets = (writers.history_sheet(tuple(book.history) + reversal, kept=len(book.history)),
+              writers.log_sheet(log, kept=len(loaded.log_rows)))
     return Plan(month, empty, (), (), sheets, digest=digest)
 
 

@@ -93,7 +93,7 @@ def log_action(path, action: str, month: Month, detail: str, user: Optional[str]
     loaded = load_file(path)
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     sheet = closing.writers.log_sheet(tuple(loaded.log_rows) + ((stamp, user or os_user(), action, str(month),
-                                                                  detail, ""),))
+                                                                  detail, ""),), kept=len(loaded.log_rows))
     xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, [sheet]))
 
 

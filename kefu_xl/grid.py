@@ -48,7 +48,8 @@ class SheetOut:
     cell of the scrolling area, e.g. "C3"), ``header_rows`` / ``section_rows``
     (sheet rows styled like the header), ``totals_row`` (a sheet row in bold),
     ``merge`` [(r1, c1, r2, c2)], ``row_breaks`` (rows after which a page break
-    goes), ``fit_to_width``, ``paper`` ("A4"), ``orientation``.
+    goes), ``fit_to_width``, ``paper`` ("A4"), ``orientation``, ``kept_rows`` (n: rows[:n]
+    are the sheet's data rows as read, unchanged; the file writer may copy them as they are).
     """
 
     name: str

@@ -1100,13 +1100,23 @@ HISTORY_COLUMNS: Tuple[Tuple[str, str], ...] = (
 )
 
 
-def pay_history_sheet(records: Sequence[PayHistory]) -> SheetOut:
-    """工资历史: the records later closes need (append this month's, keep the rest)."""
+def pay_history_sheet(records: Sequence[PayHistory], read: Sequence[PayHistory] = ()) -> SheetOut:
+    """工资历史: the records later closes need (append this month's, keep the rest), by month and id.
+
+    `read`: the records as read from the sheet, in its order; as many of them
+    as start the new sheet unchanged are marked kept (the writer copies them).
+    """
+    ordered = sorted(records, key=lambda h: (h.month, h.staff_id))
+    kept = 0
+    for new, was in zip(ordered, read):
+        if new is not was:
+            break
+        kept += 1
     rows = tuple(tuple(str(getattr(h, f)) if f == "month" else getattr(h, f) for _, f in HISTORY_COLUMNS)
-                 for h in sorted(records, key=lambda h: (h.month, h.staff_id)))
+                 for h in ordered)
     types = tuple("text" if f in ("month", "staff_id") else "money" for _, f in HISTORY_COLUMNS)
     return SheetOut("工资历史", tuple(h for h, _ in HISTORY_COLUMNS), types, rows,
-                    tuple(10 for _ in HISTORY_COLUMNS))
+                    tuple(10 for _ in HISTORY_COLUMNS), extra={"kept_rows": kept} if kept else {})
 
 
 _MONTH_RE = re.compile(r"^(\d{4})\D+(\d{1,2})")

@@ -12,6 +12,12 @@ from .readers import format_counters
 from .schema import SheetSpec
 
 
+def _kept(n: int) -> dict:
+    """SheetOut.extra for an append-only sheet whose first n rows are its rows as read (the file
+    writer copies them instead of writing them again: xlsxio._kept_rows_xml)."""
+    return {"kept_rows": n} if n else {}
+
+
 def sheet_out(spec: SheetSpec, rows: Iterable[Sequence[Any]], title: Optional[str] = None,
               highlight=(), extra=None) -> SheetOut:
     rows = tuple(r if r.__class__ is tuple else tuple(r) for r in rows)
@@ -69,15 +75,15 @@ def history_rows(rows: Iterable[HistoryRow]) -> List[Tuple]:
              _yes(h.excluded), format_counters(h.counters), h.version, h.state, h.digest, h.note) for h in rows]
 
 
-def history_sheet(rows: Iterable[HistoryRow]) -> SheetOut:
-    return sheet_out(schema.HISTORY, history_rows(rows))
+def history_sheet(rows: Iterable[HistoryRow], kept: int = 0) -> SheetOut:
+    return sheet_out(schema.HISTORY, history_rows(rows), extra=_kept(kept))
 
 
 SEVERITY = {"error": "错误", "warning": "提示"}
 
 
-def seals_sheet(rows: Iterable[Sequence[Any]]) -> SheetOut:
-    return sheet_out(schema.SEALS, rows)
+def seals_sheet(rows: Iterable[Sequence[Any]], kept: int = 0) -> SheetOut:
+    return sheet_out(schema.SEALS, rows, extra=_kept(kept))
 
 
 def problems_sheet(problems: Sequence[Problem]) -> SheetOut:
@@ -86,8 +92,8 @@ def problems_sheet(problems: Sequence[Problem]) -> SheetOut:
     return sheet_out(schema.PROBLEMS, rows)
 
 
-def log_sheet(rows: Iterable[Sequence[Any]]) -> SheetOut:
-    return sheet_out(schema.LOG, rows)
+def log_sheet(rows: Iterable[Sequence[Any]], kept: int = 0) -> SheetOut:
+    return sheet_out(schema.LOG, rows, extra=_kept(kept))
 
 
 # ---------------------------------------------------------------- JSON (CONTRACT.md)

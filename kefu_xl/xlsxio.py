@@ -20,8 +20,10 @@ header; falsy: no frozen panes), ``header_rows`` / ``section_rows`` sheet rows
 styled like the header, ``totals_row`` a sheet row in bold, ``merge``
 [(r1, c1, r2, c2)], ``row_breaks`` rows after which a page break goes,
 ``fit_to_width`` one page wide, ``paper`` ("A4", "A3", "Letter"),
-``orientation`` ("portrait"/"landscape").  No autofilter is written on sheets
-with page breaks, section rows or a table.
+``orientation`` ("portrait"/"landscape"), ``kept_rows`` n: the first n rows
+are the sheet's rows as read, unchanged (append-only sheets: their XML is
+copied when the sheet holds exactly those rows, see `_kept_rows_xml`).  No
+autofilter is written on sheets with page breaks, section rows or a table.
 """
 from __future__ import annotations
 
@@ -812,8 +814,11 @@ class _SheetRows:
     and give the same XML as one pass.
     """
 
-    def __init__(self, s: SheetOut, lay: _Layout, styles: _Styles, date1904: bool):
+    def __init__(self, s: SheetOut, lay: _Layout, styles: _Styles, date1904: bool, kept: bytes = b"",
+                 skip: int = 0):
         self.s, self.lay, self.date1904 = s, lay, date1904
+        # rows[:skip] are not rendered: `kept` is their XML, as the sheet had it (see _kept_rows_xml)
+        self.kept, self.skip, self.count = kept, skip, len(s.rows) - skip
         fmts = _column_formats(s, lay.ncols)
         self.letters = [col_letter(j) for j in range(1, lay.ncols + 1)]
         header_rows = set(s.extra.get("header_rows") or ()) | set(s.extra.get("section_rows") or ())
@@ -841,16 +846,20 @@ class _SheetRows:
                         if r is not None and lay.first_row <= r < lay.first_row + len(s.rows)}
 
     def cells(self) -> int:
-        return len(self.s.rows) * self.lay.ncols
+        """What rendering costs, in cells (kept rows: about one per 50 bytes deflated)."""
+        return self.count * self.lay.ncols + len(self.kept) // 50
+
+    def top_xml(self) -> str:
+        """The title and header rows."""
+        return "".join(_row_xml(r, values, self.letters, st, self.date1904, attrs)
+                       for r, values, st, attrs in self.top)
 
     def xml(self, lo: int, hi: int) -> str:
-        """The <row> elements of rows[lo:hi], after the title and header when lo is 0."""
+        """The <row> elements of the rows to render [lo:hi] (after the kept rows, if any)."""
         letters, d1904, plain, special = self.letters, self.date1904, self.plain, self.special
-        parts = [_row_xml(r, values, letters, st, d1904, attrs) for r, values, st, attrs in self.top] \
-            if lo == 0 else []
-        parts += [_row_xml(r, values, letters, special.get(r, plain), d1904)
-                  for r, values in enumerate(self.s.rows[lo:hi], self.lay.first_row + lo)]
-        return "".join(parts)
+        lo, hi = lo + self.skip, hi + self.skip
+        return "".join([_row_xml(r, values, letters, special.get(r, plain), d1904)
+                        for r, values in enumerate(self.s.rows[lo:hi], self.lay.first_row + lo)])
 
 
 def _sheet_views(old: Optional[str], freeze: Optional[str]) -> str:
@@ -909,6 +918,60 @@ def _autofilter_ref(s: SheetOut, lay: _Layout, kept: Dict[str, str]) -> Optional
     return f"A{lay.header_row}:{col_letter(lay.ncols)}{max(last, lay.header_row)}"
 
 
+_ROW_TAG = re.compile(rb"<((?:[\w.-]+:)?)row\b([^>]*)>")
+_ROW_NUMBER = re.compile(rb"""\br\s*=\s*["'](\d+)["']""")
+
+
+def _kept_rows_xml(data: bytes, s: SheetOut, lay: _Layout) -> Optional[bytes]:
+    """The XML of the sheet's rows that `s.extra["kept_rows"]` (n) says are unchanged, to copy as it is.
+
+    An append-only sheet (历史, 工资历史, 封存) then costs only its new rows.
+    The old sheet must hold exactly n row elements from the first data row of
+    the new layout on, numbered first_row … first_row + n - 1, and nothing
+    after them; and none of them may need a style of the new sheet (marked
+    cells, header-like or totals rows).  Otherwise None: every row is
+    rendered.  The rows keep the cell styles, shared strings and row formats
+    they had: styles are never renumbered and shared strings are copied.
+    """
+    n = s.extra.get("kept_rows") or 0
+    first, last = lay.first_row, lay.first_row + n - 1
+    if n <= 0 or n > len(s.rows):
+        return None
+    special = set(s.extra.get("header_rows") or ()) | set(s.extra.get("section_rows") or ()) | \
+        {r for r, _ in s.highlight} | {s.extra.get("totals_row") or 0}
+    if any(first <= r <= last for r in special):
+        return None
+    start = re.search(rb"<((?:[\w.-]+:)?)sheetData\s*>", data)
+    if start is None:
+        return None
+    prefix = start.group(1)
+    end = data.rfind(b"</" + prefix + b"sheetData>")
+    if end < start.end():
+        return None
+    at = start.end()
+    while True:  # the first row element numbered first_row or later (the header rows come before it)
+        m = _ROW_TAG.search(data, at, end)
+        if m is None or m.group(1) != prefix:
+            return None
+        number = _ROW_NUMBER.search(m.group(2))
+        if number is None:
+            return None
+        if int(number.group(1)) >= first:
+            break
+        at = m.end()
+    if int(number.group(1)) != first:
+        return None
+    kept = data[m.start():end]
+    last_tag = _ROW_TAG.search(data, kept.rfind(b"<" + prefix + b"row") + m.start(), end)
+    number = _ROW_NUMBER.search(last_tag.group(2)) if last_tag else None
+    if number is None or int(number.group(1)) != last:
+        return None
+    count = kept.count(b"<" + prefix + b"row ") + kept.count(b"<" + prefix + b"row>")
+    if count != n or not kept.rstrip().endswith(b"</" + prefix + b"row>") and not kept.rstrip().endswith(b"/>"):
+        return None
+    return kept
+
+
 class _SheetJob(NamedTuple):
     """A worksheet to write: the XML before and after its rows, and the rows."""
     part: str
@@ -918,9 +981,10 @@ class _SheetJob(NamedTuple):
 
 
 def _sheet_job(part: str, s: SheetOut, styles: _Styles, old: Optional[_OldSheet] = None,
-               date1904: bool = False) -> Tuple[_SheetJob, Optional[str]]:
+               date1904: bool = False, old_data: bytes = b"") -> Tuple[_SheetJob, Optional[str]]:
     """The worksheet of an owned sheet as a job, and its autofilter range (or None)."""
     lay = _layout(s)
+    kept_xml = _kept_rows_xml(old_data, s, lay) if old_data else None
     extra = s.extra
     kept = dict(old.children) if old else {}
     freeze = extra.get("freeze", f"A{lay.first_row}" if lay.header_row else None)
@@ -954,7 +1018,9 @@ def _sheet_job(part: str, s: SheetOut, styles: _Styles, old: Optional[_OldSheet]
         root, close = _with_default_ns(old.root) if old.prefix else old.root, f"</{old.prefix}worksheet>"
     else:
         root, close = f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}">', "</worksheet>"
-    job = _SheetJob(part, _XML_DECL + root + "".join(head) + "<sheetData>", _SheetRows(s, lay, styles, date1904),
+    rows = _SheetRows(s, lay, styles, date1904, kept_xml, s.extra["kept_rows"]) if kept_xml else \
+        _SheetRows(s, lay, styles, date1904)
+    job = _SheetJob(part, _XML_DECL + root + "".join(head) + "<sheetData>", rows,
                     "</sheetData>" + "".join(tail[k] for k in _TAIL_ORDER if k in tail) + close)
     return job, filter_ref
 
@@ -991,12 +1057,14 @@ class _BookEdit:
             if ref.part not in self.pkg.infos:
                 raise WorkbookError(f"工作表「{ref.name}」的内容缺失，工作簿已损坏。")
             part, index, name = ref.part, self.pkg.sheets.index(ref), ref.name
-            old = _old_sheet(self.pkg.read(part))
+            data = self.pkg.read(part)
+            old = _old_sheet(data)
         else:
             part, index, name = self._add_sheet(s.name), self.sheet_count, s.name
             self.sheet_count += 1
-            old = None
-        job, filter_ref = _sheet_job(part, s, self.styles, old, self.pkg.date1904)
+            old, data = None, b""
+        job, filter_ref = _sheet_job(part, s, self.styles, old, self.pkg.date1904,
+                                     data if old is not None and s.extra.get("kept_rows") else b"")
         self.jobs.append(job)
         self.parts[part] = b""  # rendered by render_sheets()
         self.filters[index] = (name, filter_ref)
@@ -1113,15 +1181,16 @@ class _Packed(NamedTuple):
 PARALLEL_CELLS = 600_000  # from this many cells the worksheets are rendered in two processes (where fork exists;
 # below it the fork and the child's copy-on-write page faults cost more than they save: see bench/RESULTS.md)
 _BATCH_ROWS = 4096  # rows rendered, encoded and deflated at a time
+_KEPT_PIECE = 1 << 22  # kept rows' XML is deflated this many bytes at a time
 
 
-def _deflate(pieces: Iterable[str], final: bool, level: int = 1) -> _Packed:
+def _deflate(pieces: Iterable["str | bytes"], final: bool, level: int = 1) -> _Packed:
     """Deflate pieces as they come (from a generator, the whole part is never in memory).  A stream
     that is not final ends on a byte boundary (Z_SYNC_FLUSH), so the next one can be appended to it."""
     comp = zlib.compressobj(level, zlib.DEFLATED, -15)
     out, crc, size = [], 0, 0
     for piece in pieces:
-        data = piece.encode("utf-8")
+        data = piece if piece.__class__ is bytes else piece.encode("utf-8")
         crc = zlib.crc32(data, crc)
         size += len(data)
         out.append(comp.compress(data))
@@ -1184,7 +1253,7 @@ def _segments(jobs: Sequence[_SheetJob], halves: bool) -> List[_Segment]:
     """Each sheet as one segment, or large sheets in two halves."""
     out = []
     for k, job in enumerate(jobs):
-        n, cells = len(job.rows.s.rows), job.rows.cells()
+        n, cells = job.rows.count, job.rows.cells()
         if halves and n >= 2 * _BATCH_ROWS:
             mid = n // 2
             out += [_Segment(k, 0, mid, True, False, cells // 2), _Segment(k, mid, n, False, True, cells - cells // 2)]
@@ -1196,8 +1265,11 @@ def _segments(jobs: Sequence[_SheetJob], halves: bool) -> List[_Segment]:
 def _render_segment(job: _SheetJob, seg: _Segment) -> _Packed:
     def pieces():
         if seg.first:
-            yield job.head
-        for lo in range(seg.lo, seg.hi, _BATCH_ROWS) or (seg.lo,):  # a sheet without rows: title and header
+            yield job.head + job.rows.top_xml()
+            kept = job.rows.kept
+            for at in range(0, len(kept), _KEPT_PIECE):
+                yield kept[at:at + _KEPT_PIECE]
+        for lo in range(seg.lo, seg.hi, _BATCH_ROWS):
             yield job.rows.xml(lo, min(lo + _BATCH_ROWS, seg.hi))
         if seg.last:
             yield job.tail

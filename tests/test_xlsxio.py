@@ -633,3 +633,97 @@ def test_fault_points_stop_the_save_at_each_step(tmp_path, step, outcome):
     bak = tmp_path / "book.xlsx.bak"
     if step in ("after-backup", "before-replace", "after-replace"):
         assert bak.read_bytes() == before
+
+
+# ---------------------------------------------------------------- append-only sheets: kept rows
+def _history_book(path, rows_at=(2, 3, 4), header_at=1):
+    """A 历史-like sheet as Excel would save it (shared strings), one row taller than the others."""
+    wb = xlsxwriter.Workbook(str(path))
+    ws = wb.add_worksheet("历史")
+    ws.write_row(header_at - 1, 0, ["月份", "工号", "得分"])
+    for k, r in enumerate(rows_at):
+        ws.write_row(r - 1, 0, ["2026-09", f"K0{k + 1}", 90 + k])
+    ws.set_row(rows_at[1] - 1, 30)
+    ws.write_string(rows_at[0] - 1, 2, "九十")  # as typed: the reader would have a number here
+    wb.close()
+    return path
+
+
+def _history_out(kept: int, extra=None, highlight=()):
+    rows = (("2026-09", "K01", 90), ("2026-09", "K02", 91), ("2026-09", "K03", 92), ("2026-10", "K01", 80))
+    return SheetOut("历史", ("月份", "工号", "得分"), ("text", "text", "int"), rows, (), None, highlight,
+                    dict(extra or {}, kept_rows=kept))
+
+
+def test_kept_rows_are_copied_as_the_sheet_had_them_and_new_rows_follow(tmp_path):
+    src = _history_book(tmp_path / "a.xlsx")
+    dst = tmp_path / "b.xlsx"
+    xlsxio.write_sheets(src, dst, [_history_out(3)])
+    rows = xlsxio.read_grids(dst, ["历史"])["历史"].rows
+    assert rows == (("月份", "工号", "得分"), ("2026-09", "K01", "九十"), ("2026-09", "K02", 91),
+                    ("2026-09", "K03", 92), ("2026-10", "K01", 80))  # "九十": the old XML, not the records
+    ws = openpyxl.load_workbook(dst)["历史"]
+    assert ws.row_dimensions[3].height == 30 and ws["B5"].value == "K01" and ws["C5"].value == 80
+    assert _members(dst)["xl/sharedStrings.xml"] == _members(src)["xl/sharedStrings.xml"]
+    text = convert(dst, "csv", tmp_path, sheet="历史").read_text(encoding="utf-8").splitlines()
+    assert text[1:] == ["2026-09,K01,九十", "2026-09,K02,91", "2026-09,K03,92", "2026-10,K01,80"]
+
+
+@pytest.mark.parametrize("case", ["blank row between", "header moved down", "more kept than rows",
+                                  "a kept cell is marked", "fewer rows than said"])
+def test_kept_rows_are_written_again_when_the_sheet_does_not_hold_exactly_them(tmp_path, case):
+    rows_at, header_at, kept, highlight = (2, 3, 4), 1, 3, ()
+    if case == "blank row between":
+        rows_at = (2, 3, 5)
+    elif case == "header moved down":
+        rows_at, header_at = (3, 4, 5), 2
+    elif case == "more kept than rows":
+        kept = 9
+    elif case == "a kept cell is marked":
+        highlight = ((3, 2),)
+    elif case == "fewer rows than said":
+        rows_at = (2, 3)
+    src = _history_book(tmp_path / "a.xlsx", rows_at, header_at) if len(rows_at) == 3 else None
+    if src is None:
+        src = tmp_path / "a.xlsx"
+        wb = xlsxwriter.Workbook(str(src))
+        ws = wb.add_worksheet("历史")
+        ws.write_row(0, 0, ["月份", "工号", "得分"])
+        ws.write_row(1, 0, ["2026-09", "K01", "九十"])
+        ws.write_row(2, 0, ["2026-09", "K02", 91])
+        wb.close()
+    dst = tmp_path / "b.xlsx"
+    xlsxio.write_sheets(src, dst, [_history_out(kept, highlight=highlight)])
+    rows = xlsxio.read_grids(dst, ["历史"])["历史"].rows
+    assert rows == (("月份", "工号", "得分"), ("2026-09", "K01", 90), ("2026-09", "K02", 91),
+                    ("2026-09", "K03", 92), ("2026-10", "K01", 80))  # every row from the records
+
+
+def test_a_second_close_copies_the_append_only_sheets_and_gives_what_writing_them_again_gives(tmp_path):
+    """历史, 工资历史, 封存 and 操作记录 after closing 2026-10 then 2026-11: the kept rows copied equal a full write."""
+    from kefu_xl import close as closing
+    book = tmp_path / "b.xlsm"
+    files.init_workbook(book, demo=True)
+    assert files.close_file(book, Month(2026, 10), user="t").exit_code == 0
+    before = _members(book)
+    plan = closing.plan_close(files.load_file(book), Month(2026, 11), user="t")
+    kept = {s.name: s.extra.get("kept_rows") for s in plan.sheets if s.extra.get("kept_rows")}
+    assert set(kept) == {"历史", "工资历史", "封存", "操作记录"} and kept["操作记录"] == 1
+    again = [SheetOut(s.name, s.header, s.types, s.rows, s.widths, s.title, s.highlight,
+                      {k: v for k, v in s.extra.items() if k != "kept_rows"}) for s in plan.sheets]
+    copied, rewritten = tmp_path / "copied.xlsm", tmp_path / "rewritten.xlsm"
+    xlsxio.write_sheets(book, copied, plan.sheets)
+    xlsxio.write_sheets(book, rewritten, again)
+    names = ["历史", "工资历史", "封存", "操作记录"]
+    a, b = xlsxio.read_grids(copied, names), xlsxio.read_grids(rewritten, names)
+    for name in names:
+        assert a[name].rows == b[name].rows, name
+        assert len(a[name].rows) > kept[name] + 1, name  # this month's rows follow the kept ones
+    assert len(a["操作记录"].rows) == kept["操作记录"] + 2
+    pkg = xlsxio._Package(copied)
+    try:
+        part = pkg.part_of("历史")
+    finally:
+        pkg.close()
+    first_kept = re.search(rb"<row r=\"2\".*?</row>", before[part]).group(0)
+    assert first_kept in _members(copied)[part]  # byte for byte
