@@ -71,8 +71,9 @@ class Aside:
 _NONE = object()
 
 
-def start(fn: Callable[..., Any], *args: Any, fork: bool = True) -> Aside:
-    """Begin fn(*args) in a forked child (when `fork` and the platform allows it)."""
+def start(fn: Callable[..., Any], *args: Any, fork: bool = True, nice: int = 0) -> Aside:
+    """Begin fn(*args) in a forked child (when `fork` and the platform allows it); `nice`: the child
+    gives way to this process by that much (work that only has to be done by a later step)."""
     if not (fork and CAN_FORK):
         return Aside(fn, args, None, None)
     try:
@@ -90,6 +91,8 @@ def start(fn: Callable[..., Any], *args: Any, fork: bool = True) -> Aside:
         code = 1
         try:
             gc.disable()  # a collection would touch (and copy) every page shared with the parent
+            if nice:
+                os.nice(nice)
             pickle.dump(fn(*args), out, protocol=pickle.HIGHEST_PROTOCOL)
             out.flush()
             code = 0

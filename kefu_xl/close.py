@@ -25,6 +25,9 @@ READ_NAMES = ("工资历史", schema.LOG.name, schema.SEALS.name, schema.SETTING
               schema.RULES.name, schema.TIERS.name, schema.HISTORY.name, schema.EVENTS.name)
 assert set(READ_NAMES) >= {s.name for s in schema.INPUT_SHEETS}
 
+# sheets a close only appends to: their rows as read are kept (SheetOut.extra kept_rows)
+APPEND_ONLY_NAMES = (schema.HISTORY.name, "工资历史", schema.SEALS.name, schema.LOG.name)
+
 EXIT_OK = 0
 EXIT_INPUT = 1
 EXIT_REFUSED = 2

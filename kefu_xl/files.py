@@ -50,21 +50,38 @@ def close_file(path, month: Optional[Month] = None, dry_run: bool = False, as_of
     """
     progress = progress or Progress(force=False)
     clock = _Clock(times)
-    with aside.no_cycle_collection():
-        progress.step("读取")
-        loaded = load_file(path)
-        xlsxio.fault_point("read-done")
-        clock.lap("read")
-        progress.step("计算")
-        plan = closing.plan_close(loaded, month, as_of, user or os_user(), now)
-        xlsxio.fault_point("plan-done")
-        clock.lap("compute")
-        if plan.exit_code == closing.EXIT_OK and not dry_run:
-            progress.step("写入")
-            xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, plan.sheets))
-        clock.lap("write")
+    # a large workbook: a child deflates the append-only sheets' rows while this process reads and computes
+    packing = aside.start(xlsxio.pack_rows, path, closing.APPEND_ONLY_NAMES,
+                          fork=not dry_run and _size(path) >= PACK_AHEAD_BYTES, nice=10)
+    try:
+        with aside.no_cycle_collection():
+            progress.step("读取")
+            loaded = load_file(path)
+            xlsxio.fault_point("read-done")
+            clock.lap("read")
+            progress.step("计算")
+            plan = closing.plan_close(loaded, month, as_of, user or os_user(), now)
+            xlsxio.fault_point("plan-done")
+            clock.lap("compute")
+            if plan.exit_code == closing.EXIT_OK and not dry_run:
+                progress.step("写入")
+                packs = packing.value({})
+                xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, plan.sheets, packs))
+            clock.lap("write")
+    finally:
+        packing.cancel()
     progress.step("完成")
     return plan
+
+
+PACK_AHEAD_BYTES = 4 << 20  # from this file size the append-only sheets are packed ahead (xlsxio.pack_rows)
+
+
+def _size(path) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 class _Clock:

@@ -14,7 +14,7 @@ from .schema import SheetSpec
 
 def _kept(n: int) -> dict:
     """SheetOut.extra for an append-only sheet whose first n rows are its rows as read (the file
-    writer copies them instead of writing them again: xlsxio._kept_rows_xml)."""
+    writer copies them instead of writing them again: xlsxio._keeps)."""
     return {"kept_rows": n} if n else {}
 
 

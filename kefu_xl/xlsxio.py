@@ -22,14 +22,14 @@ styled like the header, ``totals_row`` a sheet row in bold, ``merge``
 ``fit_to_width`` one page wide, ``paper`` ("A4", "A3", "Letter"),
 ``orientation`` ("portrait"/"landscape"), ``kept_rows`` n: the first n rows
 are the sheet's rows as read, unchanged (append-only sheets: their XML is
-copied when the sheet holds exactly those rows, see `_kept_rows_xml`).  No
+copied when the sheet holds exactly those rows, see `_keeps`).  No
 autofilter is written on sheets with page breaks, section rows or a table.
 """
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
-from collections import abc
 import os
 import posixpath
 import re
@@ -39,6 +39,7 @@ import tempfile
 import time
 import zipfile
 import zlib
+from collections import abc
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
@@ -814,10 +815,10 @@ class _SheetRows:
     and give the same XML as one pass.
     """
 
-    def __init__(self, s: SheetOut, lay: _Layout, styles: _Styles, date1904: bool, kept: bytes = b"",
+    def __init__(self, s: SheetOut, lay: _Layout, styles: _Styles, date1904: bool, kept: "bytes | _Packed" = b"",
                  skip: int = 0):
         self.s, self.lay, self.date1904 = s, lay, date1904
-        # rows[:skip] are not rendered: `kept` is their XML, as the sheet had it (see _kept_rows_xml)
+        # rows[:skip] are not rendered: `kept` is their XML, as the sheet had it (see _keeps)
         self.kept, self.skip, self.count = kept, skip, len(s.rows) - skip
         fmts = _column_formats(s, lay.ncols)
         self.letters = [col_letter(j) for j in range(1, lay.ncols + 1)]
@@ -846,8 +847,8 @@ class _SheetRows:
                         if r is not None and lay.first_row <= r < lay.first_row + len(s.rows)}
 
     def cells(self) -> int:
-        """What rendering costs, in cells (kept rows: about one per 50 bytes deflated)."""
-        return self.count * self.lay.ncols + len(self.kept) // 50
+        """What rendering costs, in cells (kept rows still to deflate: about one per 50 bytes)."""
+        return self.count * self.lay.ncols + (len(self.kept) // 50 if isinstance(self.kept, bytes) else 0)
 
     def top_xml(self) -> str:
         """The title and header rows."""
@@ -922,25 +923,18 @@ _ROW_TAG = re.compile(rb"<((?:[\w.-]+:)?)row\b([^>]*)>")
 _ROW_NUMBER = re.compile(rb"""\br\s*=\s*["'](\d+)["']""")
 
 
-def _kept_rows_xml(data: bytes, s: SheetOut, lay: _Layout) -> Optional[bytes]:
-    """The XML of the sheet's rows that `s.extra["kept_rows"]` (n) says are unchanged, to copy as it is.
+class _Span(NamedTuple):
+    """The data rows of a worksheet part: data[start:end] holds `count` row elements numbered first … last."""
+    start: int
+    end: int
+    first: int
+    last: int
+    count: int
 
-    An append-only sheet (历史, 工资历史, 封存) then costs only its new rows.
-    The old sheet must hold exactly n row elements from the first data row of
-    the new layout on, numbered first_row … first_row + n - 1, and nothing
-    after them; and none of them may need a style of the new sheet (marked
-    cells, header-like or totals rows).  Otherwise None: every row is
-    rendered.  The rows keep the cell styles, shared strings and row formats
-    they had: styles are never renumbered and shared strings are copied.
-    """
-    n = s.extra.get("kept_rows") or 0
-    first, last = lay.first_row, lay.first_row + n - 1
-    if n <= 0 or n > len(s.rows):
-        return None
-    special = set(s.extra.get("header_rows") or ()) | set(s.extra.get("section_rows") or ()) | \
-        {r for r, _ in s.highlight} | {s.extra.get("totals_row") or 0}
-    if any(first <= r <= last for r in special):
-        return None
+
+def _rows_span(data: bytes, first: int) -> Optional[_Span]:
+    """Where the row elements from row `first` on are in a worksheet's XML (None: no such rows, or
+    not as a writer of append-only sheets leaves them: numbered, in order, nothing after them)."""
     start = re.search(rb"<((?:[\w.-]+:)?)sheetData\s*>", data)
     if start is None:
         return None
@@ -949,7 +943,7 @@ def _kept_rows_xml(data: bytes, s: SheetOut, lay: _Layout) -> Optional[bytes]:
     if end < start.end():
         return None
     at = start.end()
-    while True:  # the first row element numbered first_row or later (the header rows come before it)
+    while True:  # the first row element numbered `first` or later (the header rows come before it)
         m = _ROW_TAG.search(data, at, end)
         if m is None or m.group(1) != prefix:
             return None
@@ -961,15 +955,75 @@ def _kept_rows_xml(data: bytes, s: SheetOut, lay: _Layout) -> Optional[bytes]:
         at = m.end()
     if int(number.group(1)) != first:
         return None
-    kept = data[m.start():end]
-    last_tag = _ROW_TAG.search(data, kept.rfind(b"<" + prefix + b"row") + m.start(), end)
+    kept = data[m.start():end].rstrip()
+    if not (kept.endswith(b"</" + prefix + b"row>") or kept.endswith(b"/>")):
+        return None
+    last_tag = _ROW_TAG.search(data, m.start() + kept.rfind(b"<" + prefix + b"row"), end)
     number = _ROW_NUMBER.search(last_tag.group(2)) if last_tag else None
-    if number is None or int(number.group(1)) != last:
+    if number is None:
         return None
     count = kept.count(b"<" + prefix + b"row ") + kept.count(b"<" + prefix + b"row>")
-    if count != n or not kept.rstrip().endswith(b"</" + prefix + b"row>") and not kept.rstrip().endswith(b"/>"):
-        return None
-    return kept
+    return _Span(m.start(), m.start() + len(kept), first, int(number.group(1)), count)
+
+
+def _keeps(s: SheetOut, lay: _Layout, span: Optional["_Span | _KeptPack"]) -> bool:
+    """Whether the old rows of `span` are exactly the rows `s.extra["kept_rows"]` (n) says are unchanged.
+
+    An append-only sheet (历史, 工资历史, 封存, 操作记录) then costs only its
+    new rows.  The old sheet must hold exactly n row elements from the first
+    data row of the new layout on, numbered first_row … first_row + n - 1,
+    and nothing after them; and none of them may need a style of the new
+    sheet (marked cells, header-like or totals rows).  Otherwise every row is
+    rendered.  Copied rows keep the cell styles, shared strings and row
+    formats they had: styles are never renumbered and shared strings are kept.
+    """
+    n = s.extra.get("kept_rows") or 0
+    first, last = lay.first_row, lay.first_row + n - 1
+    if span is None or n <= 0 or n > len(s.rows) or (span.first, span.last, span.count) != (first, last, n):
+        return False
+    special = set(s.extra.get("header_rows") or ()) | set(s.extra.get("section_rows") or ()) | \
+        {r for r, _ in s.highlight} | {s.extra.get("totals_row") or 0}
+    return not any(first <= r <= last for r in special)
+
+
+class _KeptPack(NamedTuple):
+    """The data rows of an append-only sheet's part, deflated ahead of the write (see pack_rows)."""
+    crc: int  # of the whole part, and its size: the pack is for that part only
+    size: int
+    first: int
+    last: int
+    count: int
+    packed: "_Packed"  # the rows' XML, a deflate stream ending on a byte boundary
+    rest: bytes  # the part without those rows: what _old_sheet needs
+
+
+def pack_rows(path, names: Iterable[str], first: int = 2) -> Dict[str, _KeptPack]:
+    """The data rows (from row `first`) of the named sheets, deflated, by part name.
+
+    For a large close this runs in a child process (aside.py) while the
+    workbook is read and the month computed; `write_sheets` then copies the
+    packed rows of the append-only sheets instead of deflating them again.
+    """
+    pkg = _Package(path)
+    out: Dict[str, _KeptPack] = {}
+    try:
+        for name in names:
+            part = pkg.part_of(name)
+            if part is None:
+                continue
+            data = pkg.read(part)
+            span = _rows_span(data, first)
+            if span is None:
+                continue
+            rows = memoryview(data)[span.start:span.end]
+            packed = _deflate((bytes(rows[at:at + _KEPT_PIECE]) for at in range(0, len(rows), _KEPT_PIECE)),
+                              final=False)
+            info = pkg.infos[part]
+            out[part] = _KeptPack(info.CRC, info.file_size, span.first, span.last, span.count, packed,
+                                  data[:span.start] + data[span.end:])
+    finally:
+        pkg.close()
+    return out
 
 
 class _SheetJob(NamedTuple):
@@ -981,10 +1035,20 @@ class _SheetJob(NamedTuple):
 
 
 def _sheet_job(part: str, s: SheetOut, styles: _Styles, old: Optional[_OldSheet] = None,
-               date1904: bool = False, old_data: bytes = b"") -> Tuple[_SheetJob, Optional[str]]:
-    """The worksheet of an owned sheet as a job, and its autofilter range (or None)."""
+               date1904: bool = False, old_data: bytes = b"", pack: Optional[_KeptPack] = None
+               ) -> Tuple[_SheetJob, Optional[str]]:
+    """The worksheet of an owned sheet as a job, and its autofilter range (or None).
+
+    Its kept rows (SheetOut.extra kept_rows) come from `pack` when it holds
+    them, else from `old_data` (the old part) when it does."""
     lay = _layout(s)
-    kept_xml = _kept_rows_xml(old_data, s, lay) if old_data else None
+    kept_xml: "bytes | _Packed | None" = None
+    if s.extra.get("kept_rows"):
+        if pack is not None:
+            kept_xml = pack.packed if _keeps(s, lay, pack) else None
+        elif old_data:
+            span = _rows_span(old_data, lay.first_row)
+            kept_xml = old_data[span.start:span.end] if _keeps(s, lay, span) else None
     extra = s.extra
     kept = dict(old.children) if old else {}
     freeze = extra.get("freeze", f"A{lay.first_row}" if lay.header_row else None)
@@ -1051,20 +1115,25 @@ class _BookEdit:
             self.styles = _Styles(pkg.text(styles_part))
         self.styles_part = styles_part
 
-    def put_sheet(self, s: SheetOut) -> None:
+    def put_sheet(self, s: SheetOut, packs: Optional[Dict[str, _KeptPack]] = None) -> None:
         ref = self.pkg.find(s.name)
+        pack = None
         if ref is not None:
             if ref.part not in self.pkg.infos:
                 raise WorkbookError(f"工作表「{ref.name}」的内容缺失，工作簿已损坏。")
             part, index, name = ref.part, self.pkg.sheets.index(ref), ref.name
-            data = self.pkg.read(part)
+            info = self.pkg.infos[part]
+            pack = (packs or {}).get(part)
+            if pack is not None and (pack.crc, pack.size) != (info.CRC, info.file_size):
+                pack = None  # packed from another version of the part
+            data = pack.rest if pack is not None else self.pkg.read(part)
             old = _old_sheet(data)
         else:
             part, index, name = self._add_sheet(s.name), self.sheet_count, s.name
             self.sheet_count += 1
             old, data = None, b""
         job, filter_ref = _sheet_job(part, s, self.styles, old, self.pkg.date1904,
-                                     data if old is not None and s.extra.get("kept_rows") else b"")
+                                     data if old is not None and pack is None else b"", pack)
         self.jobs.append(job)
         self.parts[part] = b""  # rendered by render_sheets()
         self.filters[index] = (name, filter_ref)
@@ -1263,17 +1332,21 @@ def _segments(jobs: Sequence[_SheetJob], halves: bool) -> List[_Segment]:
 
 
 def _render_segment(job: _SheetJob, seg: _Segment) -> _Packed:
-    def pieces():
-        if seg.first:
-            yield job.head + job.rows.top_xml()
-            kept = job.rows.kept
-            for at in range(0, len(kept), _KEPT_PIECE):
-                yield kept[at:at + _KEPT_PIECE]
+    """A segment's XML, deflated: in the first, the head, title and header rows and the kept rows
+    (as bytes to deflate, or deflated already by pack_rows); then its rows; in the last, the tail."""
+    def rows():
         for lo in range(seg.lo, seg.hi, _BATCH_ROWS):
             yield job.rows.xml(lo, min(lo + _BATCH_ROWS, seg.hi))
         if seg.last:
             yield job.tail
-    return _deflate(pieces(), seg.last)
+
+    if not seg.first:
+        return _deflate(rows(), seg.last)
+    top, kept = job.head + job.rows.top_xml(), job.rows.kept
+    if isinstance(kept, _Packed):
+        return _join([_deflate([top], False), kept, _deflate(rows(), seg.last)])
+    pieces = itertools.chain([top], (kept[at:at + _KEPT_PIECE] for at in range(0, len(kept), _KEPT_PIECE)), rows())
+    return _deflate(pieces, seg.last)
 
 
 def _styles_added(styles: "_Styles") -> int:
@@ -1405,10 +1478,12 @@ class _ZipOut:
         self.fp.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, size, start, 0))
 
 
-def write_sheets(src_path, dst_path, sheets: Sequence[SheetOut]) -> None:
+def write_sheets(src_path, dst_path, sheets: Sequence[SheetOut], packs: Optional[Dict[str, _KeptPack]] = None
+                 ) -> None:
     """dst = src with the given sheets replaced (or added at the end); every other part copied unchanged.
 
     calcChain.xml is dropped (Excel rebuilds it).  src and dst must differ.
+    `packs`: pack_rows of src, made earlier (used for the parts it matches).
     """
     if os.path.abspath(src_path) == os.path.abspath(dst_path):
         raise ValueError("write_sheets needs a destination other than its source")
@@ -1418,7 +1493,7 @@ def write_sheets(src_path, dst_path, sheets: Sequence[SheetOut]) -> None:
     try:
         edit = _BookEdit(pkg)
         for s in sheets:
-            edit.put_sheet(s)
+            edit.put_sheet(s, packs)
         edit.render_sheets()
         edit.drop_calc_chain()
         parts = edit.finish()

@@ -26,6 +26,18 @@ def test_a_forked_child_computes_the_value():
     assert (pid != os.getpid()) == aside.CAN_FORK
 
 
+def _pid_nice_and(value):
+    return os.getpid(), os.nice(0), value
+
+
+def test_a_child_that_gives_way_runs_at_a_lower_priority():
+    job = aside.start(_pid_nice_and, "乙", nice=5)
+    pid, niceness, value = job.result()
+    assert value == "乙"
+    if aside.CAN_FORK:
+        assert pid != os.getpid() and niceness == os.nice(0) + 5
+
+
 def test_a_failing_child_is_computed_again_here():
     job = aside.start(_pid_and, 7)
     if job.pid:

@@ -727,3 +727,33 @@ def test_a_second_close_copies_the_append_only_sheets_and_gives_what_writing_the
         pkg.close()
     first_kept = re.search(rb"<row r=\"2\".*?</row>", before[part]).group(0)
     assert first_kept in _members(copied)[part]  # byte for byte
+
+
+def test_rows_packed_ahead_give_the_same_workbook_and_a_stale_pack_is_not_used(tmp_path, monkeypatch):
+    """files.close_file packs the append-only sheets' rows in a child (large files): same parts, same values."""
+    from kefu_xl import close as closing
+    book = tmp_path / "b.xlsm"
+    files.init_workbook(book, demo=True)
+    assert files.close_file(book, Month(2026, 10), user="t").exit_code == 0
+    now = dt.datetime(2026, 12, 1, 9, 0)
+    plan = closing.plan_close(files.load_file(book), Month(2026, 11), user="t", now=now)
+    packs = xlsxio.pack_rows(book, closing.APPEND_ONLY_NAMES)
+    assert len(packs) == 4 and all(p.first == 2 and p.count == p.last - 1 for p in packs.values())
+    plain, packed = tmp_path / "plain.xlsm", tmp_path / "packed.xlsm"
+    xlsxio.write_sheets(book, plain, plan.sheets)
+    xlsxio.write_sheets(book, packed, plan.sheets, packs)
+    assert _members(plain) == _members(packed)  # the parts, uncompressed
+    stale = {part: p._replace(crc=p.crc ^ 1, packed=xlsxio._deflate(["<row r=\"2\"/>"], False))
+             for part, p in packs.items()}
+    xlsxio.write_sheets(book, tmp_path / "stale.xlsm", plan.sheets, stale)
+    assert _members(tmp_path / "stale.xlsm") == _members(plain)
+    monkeypatch.setattr(files, "PACK_AHEAD_BYTES", 0)  # the child packs even this small file
+    given = []
+    write = xlsxio.write_sheets
+    monkeypatch.setattr(xlsxio, "write_sheets", lambda src, dst, sheets, packs=None: (
+        given.append(packs), write(src, dst, sheets, packs))[1])
+    copy = tmp_path / "c.xlsm"
+    copy.write_bytes(book.read_bytes())
+    assert files.close_file(copy, Month(2026, 11), user="t", now=now).exit_code == 0
+    assert [sorted(p) for p in given] == [sorted(packs)]  # the child's packs reached the writer
+    assert _members(copy) == _members(plain)
