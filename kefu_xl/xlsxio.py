@@ -318,35 +318,36 @@ class Grids(abc.Mapping):
             pkg.close()
         self._refs = dict(wanted)
         self._done: Dict[str, Grid] = {}
+        self._errors: Optional[Set[str]] = None  # the sheets with error cells
         self._pool = ThreadPoolExecutor(max_workers=_READ_THREADS)
         largest = max(self._refs, key=lambda w: infos[w].file_size if infos[w] else 0, default=None)
         order = ([largest] if largest is not None else []) + [w for w in self._refs if w != largest]
-        # the error scan (a second look at the XML: calamine reads error cells as empty) goes with the
-        # parse, except the largest sheet's: it waits on the other thread until the others are parsed
-        self._parsed = {w: self._pool.submit(self._parse, self._refs[w], infos[w] if w != largest else None)
-                        for w in order}
-        self._scan = {largest: self._pool.submit(_has_error_cells, path, infos[largest])} \
-            if largest is not None and infos[largest] else {}
+        # the error scan (a second look at the XML: calamine reads error cells as empty) decompresses
+        # every sheet again: for a large workbook a child process does it, away from this one's GIL
+        scanned = [(w, infos[w]) for w in order if infos[w] is not None]
+        self._scan = aside.start(_error_sheets, self._path, scanned,
+                                 fork=sum(i.compress_size for _, i in scanned) >= SCAN_ASIDE_BYTES)
+        self._parsed = {w: self._pool.submit(self._parse, self._refs[w]) for w in order}
         self._infos = infos
 
-    def _parse(self, ref: _SheetRef, info: Optional[zipfile.ZipInfo]):
+    def _parse(self, ref: _SheetRef):
         import python_calamine as pc
         with pc.CalamineWorkbook.from_path(self._path) as b:  # one per thread: a workbook is not shared
             sheet = b.get_sheet_by_name(ref.name)
             rows = _sheet_rows(sheet)
             merged = tuple((r1 + 1, c1 + 1, r2 + 1, c2 + 1)
                            for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or ()))
-        return rows, merged, info is not None and _has_error_cells(self._path, info)
+        return rows, merged
 
     def __getitem__(self, want: str) -> Grid:
         got = self._done.get(want)
         if got is None:
             if want not in self._refs:
                 raise KeyError(want)
-            rows, merged, errors = self._parsed[want].result()
-            if want in self._scan:
-                errors = self._scan[want].result()
-            if errors:
+            rows, merged = self._parsed[want].result()
+            if self._errors is None:
+                self._errors = self._scan.result()
+            if want in self._errors:
                 rows = [list(r) for r in rows]
                 with zipfile.ZipFile(self._path) as z:
                     _overlay_errors(z.read(self._infos[want]), rows)
@@ -366,6 +367,7 @@ class Grids(abc.Mapping):
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._scan.cancel()
 
     def __enter__(self) -> "Grids":
         return self
@@ -393,6 +395,14 @@ def read_grids(path, names: Iterable[str]) -> Dict[str, Grid]:
 def _sheet_rows(sheet) -> List[tuple]:
     """The sheet's cells from A1, row by row, as Grid cells."""
     return [tuple(map(_cell, r)) for r in sheet.to_python(skip_empty_area=False)]
+
+
+SCAN_ASIDE_BYTES = 4 << 20  # from this much compressed sheet XML the error scan runs in a child (aside.py)
+
+
+def _error_sheets(path, sheets: Sequence[Tuple[str, zipfile.ZipInfo]]) -> Set[str]:
+    """The names of the sheets whose XML has error cells."""
+    return {name for name, info in sheets if _has_error_cells(path, info)}
 
 
 def _has_error_cells(path, info: zipfile.ZipInfo) -> bool:

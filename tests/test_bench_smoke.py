@@ -34,7 +34,7 @@ def test_benchmark_runs_end_to_end(tmp_path):
     for name in ("结果", "明细", "历史", "封存", "工资表", "工资历史"):
         assert name in info["sheets"] and name in info["written"]
     assert set(close["times"]) == {"read", "compute", "write", "total"}
-    assert close["peak_mb"] > 0 and close["tree_pss_mb"] > 0
+    assert close["peak_mb"] > 0 and close["tree_rss_mb"] > 0
 
     assert r["calamine"]["info"]["cells"] > 500 * 14
     assert r["openpyxl_normal"]["info"]["events_rows"] == 501

@@ -18,7 +18,7 @@ import pytest
 import python_calamine
 import xlsxwriter
 
-from kefu_xl import files, xlsxio
+from kefu_xl import aside, files, xlsxio
 from kefu_xl.grid import CellError, Grid, SheetOut
 from kefu_xl.model import Month
 from tests.lo_util import convert
@@ -107,8 +107,12 @@ def test_read_grids_from_a_workbook_written_elsewhere_and_error_overlay(tmp_path
     assert [(p.code, p.row, p.column) for p in problems] == [("E_CELL_ERROR", 2, "金额")]
 
 
-def test_open_grids_reads_errors_in_the_largest_and_the_smaller_sheets_in_any_order(tmp_path):
-    """The largest sheet is parsed first and scanned for error cells apart; the others with their parse."""
+@pytest.mark.parametrize("aside_from", [0, 1 << 40], ids=["scan in a child", "scan here"])
+def test_open_grids_reads_errors_in_the_largest_and_the_smaller_sheets_in_any_order(tmp_path, monkeypatch,
+                                                                                   aside_from):
+    monkeypatch.setattr(xlsxio, "SCAN_ASIDE_BYTES", aside_from)
+    """The largest sheet is parsed first; error cells are found by a scan of the XML (in a child for a
+    large workbook)."""
     g = {"员工": Grid.of("员工", [["工号", "姓名"], ["K01", CellError("#REF!")]]),
          "事件": Grid.of("事件", [["日期", "工号", "金额"]] + [[dt.date(2026, 11, 3), f"K{i:02d}", i] for i in range(300)]
                         + [[dt.date(2026, 11, 4), "K99", CellError("#N/A")]])}
@@ -120,6 +124,7 @@ def test_open_grids_reads_errors_in_the_largest_and_the_smaller_sheets_in_any_or
         assert events.rows[-1][2] == CellError("#N/A") and events.rows[1][2] == 0
         assert grids["员工"].rows[1] == ("K01", CellError("#REF!"))
         assert grids["员工"] is grids["员工"]
+        assert grids._scan.forked == (aside_from == 0 and aside.CAN_FORK)
     assert xlsxio.read_grids(path, ["事件", "员工"]) == {"事件": events, "员工": grids["员工"]}
 
 
