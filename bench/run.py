@@ -527,14 +527,11 @@ def report(sizes: Sequence[str], res: Dict[str, dict], udf: Optional[dict], udf_
     row("– the writer's forked child: its own memory (not shared with the close)", lambda r: (
         f"{r['close']['info']['writer_child_private_mb']:.0f} MB" if r.get("close") and "error" not in r["close"]
         and r["close"]["info"].get("writer_child_private_mb") else "–"))
-    row("close: peak memory of the process + the writer child's own", lambda r: (
+    row("close: peak memory of the process + the writer child's own (target < 2 GB at L)", lambda r: (
         f"{_close_sum_mb(r['close']):.0f} MB" if r.get("close") and "error" not in r["close"] else "–"))
-    row(f"close: peak of its processes' resident memory added up (sampled every {TREE_SAMPLE_S:g} s; "
-        "shared pages counted in each)", lambda r: (
+    row(f"close: its processes' resident memory added up, sampled every {TREE_SAMPLE_S:g} s (a loose upper "
+        "bound: pages a forked child shares with the close count twice)", lambda r: (
             f"{r['close'].get('tree_rss_mb', 0):.0f} MB" if r.get("close") and "error" not in r["close"] else "–"))
-    row("close: peak memory, the larger of the two above (target < 2 GB at L)", lambda r: (
-        f"{max(_close_sum_mb(r['close']), r['close'].get('tree_rss_mb', 0)):.0f} MB"
-        if r.get("close") and "error" not in r["close"] else "–"))
     row("python-calamine, read the close's sheets (floor)", lambda r: _fmt_t(r.get("calamine")))
     row("openpyxl read (normal)", lambda r: _fmt_t(r.get("openpyxl_normal")))
     row("openpyxl read (read_only, the close's sheets)", lambda r: _fmt_t(r.get("openpyxl_read_only")))
