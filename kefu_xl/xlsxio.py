@@ -42,7 +42,7 @@ import zlib
 from collections import abc
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 from xml.etree import ElementTree as ET
 
 from . import aside
@@ -1025,9 +1025,7 @@ def pack_rows(path, names: Iterable[str], first: int = 2) -> Dict[str, _KeptPack
             span = _rows_span(data, first)
             if span is None:
                 continue
-            rows = memoryview(data)[span.start:span.end]
-            packed = _deflate((bytes(rows[at:at + _KEPT_PIECE]) for at in range(0, len(rows), _KEPT_PIECE)),
-                              final=False)
+            packed = _deflate(_slices(memoryview(data)[span.start:span.end]), final=False)
             info = pkg.infos[part]
             out[part] = _KeptPack(info.CRC, info.file_size, span.first, span.last, span.count, packed,
                                   data[:span.start] + data[span.end:])
@@ -1263,6 +1261,12 @@ _BATCH_ROWS = 4096  # rows rendered, encoded and deflated at a time
 _KEPT_PIECE = 1 << 22  # kept rows' XML is deflated this many bytes at a time
 
 
+def _slices(data: "bytes | memoryview") -> Iterator[bytes]:
+    """Kept rows' XML in pieces of _KEPT_PIECE bytes (the whole never copied at once)."""
+    for at in range(0, len(data), _KEPT_PIECE):
+        yield bytes(data[at:at + _KEPT_PIECE])
+
+
 def _deflate(pieces: Iterable["str | bytes"], final: bool, level: int = 1) -> _Packed:
     """Deflate pieces as they come (from a generator, the whole part is never in memory).  A stream
     that is not final ends on a byte boundary (Z_SYNC_FLUSH), so the next one can be appended to it."""
@@ -1355,7 +1359,7 @@ def _render_segment(job: _SheetJob, seg: _Segment) -> _Packed:
     top, kept = job.head + job.rows.top_xml(), job.rows.kept
     if isinstance(kept, _Packed):
         return _join([_deflate([top], False), kept, _deflate(rows(), seg.last)])
-    pieces = itertools.chain([top], (kept[at:at + _KEPT_PIECE] for at in range(0, len(kept), _KEPT_PIECE)), rows())
+    pieces = itertools.chain([top], _slices(kept), rows())
     return _deflate(pieces, seg.last)
 
 
