@@ -38,14 +38,13 @@ import struct
 import tempfile
 import time
 import zipfile
-import zlib
 from collections import abc
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 from xml.etree import ElementTree as ET
 
-from . import aside
+from . import aside, codec
 from .grid import CellError, Grid, SheetOut
 from .schema import col_letter, norm_text
 
@@ -200,7 +199,7 @@ class _Package:
         self.infos = {i.filename: i for i in self.zip.infolist()}
         try:
             self._load()
-        except (KeyError, ValueError, ET.ParseError, zipfile.BadZipFile, zlib.error, EOFError) as e:
+        except (KeyError, ValueError, ET.ParseError, zipfile.BadZipFile, *codec.error, EOFError) as e:
             self.zip.close()
             raise _unusable(path, e) from None
 
@@ -235,7 +234,7 @@ class _Package:
         return out
 
     def read(self, name: str) -> bytes:
-        return self.zip.read(self.infos[name])
+        return codec.read_member(self.zip.fp, self.infos[name])
 
     def text(self, name: str) -> str:
         return self.read(name).decode("utf-8-sig")
@@ -349,8 +348,8 @@ class Grids(abc.Mapping):
                 self._errors = self._scan.result()
             if want in self._errors:
                 rows = [list(r) for r in rows]
-                with zipfile.ZipFile(self._path) as z:
-                    _overlay_errors(z.read(self._infos[want]), rows)
+                with open(self._path, "rb") as fp:
+                    _overlay_errors(codec.read_member(fp, self._infos[want]), rows)
                 rows = [tuple(r) for r in rows]
             got = self._done[want] = Grid(want, tuple(rows), 1, 1, merged)
             self._parsed[want] = None  # the rows live in the Grid now
@@ -409,15 +408,13 @@ def _has_error_cells(path, info: zipfile.ZipInfo) -> bool:
     """Whether a worksheet part has any error cell (t="e"), read in pieces: sheets are large."""
     marks = (b't="e"', b"t='e'")
     tail = b""
-    with zipfile.ZipFile(path) as z, z.open(info) as f:
-        while True:
-            chunk = f.read(1 << 20)
-            if not chunk:
-                return False
+    with open(path, "rb") as fp:
+        for chunk in codec.iter_member(fp, info):
             piece = tail + chunk
             if marks[0] in piece or marks[1] in piece:
                 return True
             tail = piece[-4:]
+    return False
 
 
 def _overlay_errors(data: bytes, rows: List[list]) -> None:
@@ -1267,58 +1264,26 @@ def _slices(data: "bytes | memoryview") -> Iterator[bytes]:
         yield bytes(data[at:at + _KEPT_PIECE])
 
 
-def _deflate(pieces: Iterable["str | bytes"], final: bool, level: int = 1) -> _Packed:
+def _deflate(pieces: Iterable["str | bytes"], final: bool) -> _Packed:
     """Deflate pieces as they come (from a generator, the whole part is never in memory).  A stream
     that is not final ends on a byte boundary (Z_SYNC_FLUSH), so the next one can be appended to it."""
-    comp = zlib.compressobj(level, zlib.DEFLATED, -15)
+    comp = codec.compressor()
+    crc32 = codec.crc32
     out, crc, size = [], 0, 0
     for piece in pieces:
         data = piece if piece.__class__ is bytes else piece.encode("utf-8")
-        crc = zlib.crc32(data, crc)
+        crc = crc32(data, crc)
         size += len(data)
         out.append(comp.compress(data))
-    out.append(comp.flush(zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH))
+    out.append(comp.flush(codec.Z_FINISH if final else codec.Z_SYNC_FLUSH))
     return _Packed(b"".join(out), crc, size)
-
-
-def _gf2_times(mat: List[int], vec: int) -> int:
-    total, i = 0, 0
-    while vec:
-        if vec & 1:
-            total ^= mat[i]
-        vec >>= 1
-        i += 1
-    return total
-
-
-def _crc32_combine(crc1: int, crc2: int, len2: int) -> int:
-    """CRC-32 of A+B from crc(A), crc(B) and len(B) (zlib's crc32_combine, which Python does not offer)."""
-    if len2 <= 0:
-        return crc1
-    odd = [0xEDB88320] + [1 << n for n in range(31)]  # the operator for one zero bit
-    even = [_gf2_times(odd, odd[n]) for n in range(32)]  # two zero bits
-    odd = [_gf2_times(even, even[n]) for n in range(32)]  # four
-    while True:
-        even = [_gf2_times(odd, odd[n]) for n in range(32)]
-        if len2 & 1:
-            crc1 = _gf2_times(even, crc1)
-        len2 >>= 1
-        if not len2:
-            break
-        odd = [_gf2_times(even, even[n]) for n in range(32)]
-        if len2 & 1:
-            crc1 = _gf2_times(odd, crc1)
-        len2 >>= 1
-        if not len2:
-            break
-    return crc1 ^ crc2
 
 
 def _join(packs: Sequence[_Packed]) -> _Packed:
     """One member from deflate streams appended in order (all but the last end on Z_SYNC_FLUSH)."""
     crc, size = packs[0].crc, packs[0].size
     for p in packs[1:]:
-        crc = _crc32_combine(crc, p.crc, p.size)
+        crc = codec.crc32_combine(crc, p.crc, p.size)
         size += p.size
     return _Packed(b"".join(p.packed for p in packs), crc, size)
 
@@ -1472,9 +1437,9 @@ class _ZipOut:
         self.fp.write(data)
 
     def add(self, name: str, data: bytes, date_time=(1980, 1, 1, 0, 0, 0)) -> None:
-        comp = zlib.compressobj(1 if len(data) > _BIG_PART else 6, zlib.DEFLATED, -15)
+        comp = codec.compressor(small=len(data) <= _BIG_PART)
         packed = comp.compress(data) + comp.flush()
-        self._entry(name, zipfile.ZIP_DEFLATED, zlib.crc32(data), len(packed), len(data), date_time, 0)
+        self._entry(name, zipfile.ZIP_DEFLATED, codec.crc32(data), len(packed), len(data), date_time, 0)
         self.fp.write(packed)
 
     def put(self, name: str, data: "bytes | _Packed", date_time=(1980, 1, 1, 0, 0, 0)) -> None:

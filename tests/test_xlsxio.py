@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 import zipfile
-import zlib
 from decimal import Decimal
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -534,14 +533,6 @@ def test_twenty_thousand_rows_are_written_quickly(tmp_path):
     read = time.perf_counter() - started
     print(f"\n20,000 x 11: write {wrote:.3f} s, replace {replaced:.3f} s, read {read:.3f} s")
     assert len(grid.rows) == 20001 and grid.rows[-1][9] == 20001 and grid.rows[1][3] == dt.date(2026, 11, 1)
-
-
-def test_crc32_of_joined_streams_is_the_crc_of_the_whole():
-    import random
-    rnd = random.Random(7)
-    for n1, n2 in ((0, 5), (5, 0), (1, 1), (1000, 12345), (70000, 3)):
-        a, b = rnd.randbytes(n1), rnd.randbytes(n2)
-        assert xlsxio._crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
 
 
 def _big_sheets(stamp_in_first_half=False):
