@@ -321,32 +321,48 @@ class Grids(abc.Mapping):
         self._pool = ThreadPoolExecutor(max_workers=_READ_THREADS)
         largest = max(self._refs, key=lambda w: infos[w].file_size if infos[w] else 0, default=None)
         order = ([largest] if largest is not None else []) + [w for w in self._refs if w != largest]
-        # the error scan (a second look at the XML: calamine reads error cells as empty) decompresses
-        # every sheet again: for a large workbook a child process does it, away from this one's GIL
+        # the error scan (a second look at the XML: calamine reads error cells as empty) inflates every
+        # sheet again: for a large workbook a child process does it, away from this one's GIL; else each
+        # sheet's worker scans it after parsing it, but the largest sheet's scan is its own task, the
+        # other worker's first (while this thread waits anyway), so it does not lengthen the read
         scanned = [(w, infos[w]) for w in order if infos[w] is not None]
-        self._scan = aside.start(_error_sheets, self._path, scanned,
-                                 fork=sum(i.compress_size for _, i in scanned) >= SCAN_ASIDE_BYTES)
-        self._parsed = {w: self._pool.submit(self._parse, self._refs[w]) for w in order}
+        aside_scan = sum(i.compress_size for _, i in scanned) >= SCAN_ASIDE_BYTES
+        self._scan = aside.start(_error_sheets, self._path, scanned, fork=True) if aside_scan else None
+        self._parsed = {w: self._pool.submit(self._parse, self._refs[w],
+                                             None if aside_scan or w == largest else infos[w])
+                        for w in order[:1]}
+        self._late = (self._pool.submit(_has_error_cells, self._path, infos[largest])
+                      if not aside_scan and largest is not None and infos[largest] is not None else None)
+        self._parsed.update((w, self._pool.submit(self._parse, self._refs[w], None if aside_scan else infos[w]))
+                            for w in order[1:])
+        self._largest = largest
         self._infos = infos
 
-    def _parse(self, ref: _SheetRef):
+    def _parse(self, ref: _SheetRef, scan: Optional[zipfile.ZipInfo]):
         import python_calamine as pc
         with pc.CalamineWorkbook.from_path(self._path) as b:  # one per thread: a workbook is not shared
             sheet = b.get_sheet_by_name(ref.name)
             rows = _sheet_rows(sheet)
             merged = tuple((r1 + 1, c1 + 1, r2 + 1, c2 + 1)
                            for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or ()))
-        return rows, merged
+        return rows, merged, scan is not None and _has_error_cells(self._path, scan)
+
+    def _has_errors(self, want: str, scanned: bool) -> bool:
+        if self._scan is not None:
+            if self._errors is None:
+                self._errors = self._scan.result()
+            return want in self._errors
+        if want == self._largest and self._late is not None:
+            return self._late.result()
+        return scanned
 
     def __getitem__(self, want: str) -> Grid:
         got = self._done.get(want)
         if got is None:
             if want not in self._refs:
                 raise KeyError(want)
-            rows, merged = self._parsed[want].result()
-            if self._errors is None:
-                self._errors = self._scan.result()
-            if want in self._errors:
+            rows, merged, scanned = self._parsed[want].result()
+            if self._has_errors(want, scanned):
                 rows = [list(r) for r in rows]
                 with open(self._path, "rb") as fp:
                     _overlay_errors(codec.read_member(fp, self._infos[want]), rows)
@@ -366,7 +382,8 @@ class Grids(abc.Mapping):
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
-        self._scan.cancel()
+        if self._scan is not None:
+            self._scan.cancel()
 
     def __enter__(self) -> "Grids":
         return self
@@ -409,7 +426,7 @@ def _has_error_cells(path, info: zipfile.ZipInfo) -> bool:
     marks = (b't="e"', b"t='e'")
     tail = b""
     with open(path, "rb") as fp:
-        for chunk in codec.iter_member(fp, info):
+        for chunk in codec.iter_member(fp, info, chunk=1 << 24):  # large pieces: few waits for the GIL
             piece = tail + chunk
             if marks[0] in piece or marks[1] in piece:
                 return True
