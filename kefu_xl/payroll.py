@@ -105,6 +105,7 @@ tax = 实发合计.
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, replace
@@ -1112,8 +1113,15 @@ def pay_history_sheet(records: Sequence[PayHistory], read: Sequence[PayHistory] 
         if new is not was:
             break
         kept += 1
-    rows = tuple(tuple(str(getattr(h, f)) if f == "month" else getattr(h, f) for _, f in HISTORY_COLUMNS)
-                 for h in ordered)
+    values = operator.attrgetter(*(f for _, f in HISTORY_COLUMNS[1:]))
+    months: Dict[Month, str] = {}
+    rows = []
+    for h in ordered:
+        month = months.get(h.month)
+        if month is None:
+            month = months[h.month] = str(h.month)
+        rows.append((month,) + values(h))
+    rows = tuple(rows)
     types = tuple("text" if f in ("month", "staff_id") else "money" for _, f in HISTORY_COLUMNS)
     return SheetOut("工资历史", tuple(h for h, _ in HISTORY_COLUMNS), types, rows,
                     tuple(10 for _ in HISTORY_COLUMNS), extra={"kept_rows": kept} if kept else {})

@@ -71,8 +71,23 @@ def details_sheet(result: MonthResult) -> SheetOut:
 
 
 def history_rows(rows: Iterable[HistoryRow]) -> List[Tuple]:
-    return [(str(h.month), h.staff_id, h.name, h.group, _points(h.score), h.rank, h.ranked, h.grade, _yes(h.passed),
-             _yes(h.excluded), format_counters(h.counters), h.version, h.state, h.digest, h.note) for h in rows]
+    """One row per history record (twelve months of a large team: tens of thousands, so each month's
+    text and each distinct score are worked out once)."""
+    months: dict = {}
+    points: dict = {}
+    out = []
+    add = out.append
+    for h in rows:
+        m, score = h.month, h.score
+        month = months.get(m)
+        if month is None:
+            month = months[m] = str(m)
+        shown = points.get(score)
+        if shown is None:
+            shown = points[score] = _points(score)
+        add((month, h.staff_id, h.name, h.group, shown, h.rank, h.ranked, h.grade, "是" if h.passed else "否",
+             "是" if h.excluded else "否", format_counters(h.counters), h.version, h.state, h.digest, h.note))
+    return out
 
 
 def history_sheet(rows: Iterable[HistoryRow], kept: int = 0) -> SheetOut:
