@@ -289,17 +289,17 @@ def honour_rows(result: MonthResult, book: Book, rules: Mapping[str, Compiled],
     period_m, period_q, period_y = str(m), _quarter_label(m), f"{m.year}年"
     buckets: Dict[str, List[Tuple[Tuple, Row]]] = {"month": [], "quarter": [], "year": []}
     hr: List[Row] = []
+    # the rules whose lines may go on the roll (most lines are events of other rules: skipped at once)
+    roles = {code: role for code, role in ((code, _role(c)) for code, c in rules.items()) if role is not None}
     for pi, p in enumerate(result.people):
         st = p.staff
         labels: Set[str] = set()
         bad_hints = []
         for ln in p.lines:
-            c = rules.get(ln.rule)
-            if c is None:
-                continue
-            role = _role(c)
+            role = roles.get(ln.rule)
             if role is None:
                 continue
+            c = rules[ln.rule]
             if role == "hr":
                 hint = c.params.get("提示")
                 if hint:

@@ -410,7 +410,9 @@ def read_grids(path, names: Iterable[str]) -> Dict[str, Grid]:
 
 def _sheet_rows(sheet) -> List[tuple]:
     """The sheet's cells from A1, row by row, as Grid cells."""
-    return [tuple(map(_cell, r)) for r in sheet.to_python(skip_empty_area=False)]
+    return [tuple([None if v == "" else (int(v) if v.__class__ is float and v.is_integer() and -1e15 < v < 1e15
+                                         else v) for v in r])  # _cell, inline: a quarter faster
+            for r in sheet.to_python(skip_empty_area=False)]
 
 
 SCAN_ASIDE_BYTES = 4 << 20  # from this much compressed sheet XML the error scan runs in a child (aside.py)

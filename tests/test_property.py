@@ -78,3 +78,15 @@ def test_random_workbook_files_check_and_close_without_raising(tmp_path_factory,
     else:
         assert plan.exit_code == 0, plan.problems
         assert files.load_file(path).book.history  # the close was written and reads back
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.one_of(st.characters(), st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1f\x85\xa0\u3000\u2028　ＡＢ１"))))
+def test_norm_text_is_nfkc_with_white_space_folded_and_stripped(s):
+    """norm_text splits on str white space; the regular expression \\s it replaced matches the same
+    characters, so cells read the same as before."""
+    import re
+    import unicodedata
+    from kefu_xl.schema import norm_text
+
+    assert norm_text(s) == re.sub(r"\s+", " ", unicodedata.normalize("NFKC", s)).strip()
