@@ -144,7 +144,7 @@ class _Run:
     by_staff: Dict[str, List[HistoryRow]] = field(default_factory=dict)  # earlier closed months, per person
     by_month: Dict[Month, List[HistoryRow]] = field(default_factory=dict)
     _prior: Dict[Tuple[str, str, str], object] = field(default_factory=dict)  # memo of per-run lookups
-    _steps: Dict[tuple, "_Steps"] = field(default_factory=dict)  # ladder outcomes without entered values
+    _steps: Dict[tuple, "_Outcome"] = field(default_factory=dict)  # ladder outcomes without entered values
     _entry_free: Dict[str, bool] = field(default_factory=dict)  # event rules needing no entered value
 
     def index_history(self):
@@ -550,38 +550,59 @@ def _occurrence_steps(rule: Compiled, first: int, n: int, qty_factor: Decimal, e
                   tuple(flags))
 
 
+class _Outcome(NamedTuple):
+    """What one event of a per-event rule gives, apart from the event's own note and sanction."""
+
+    steps: _Steps
+    notes: str  # the steps' notes, joined
+    note: str  # the line's note before the event's: the notes, else the quantity when not 1
+    cash: Decimal  # the person's own amount at the fen
+    category: str
+
+
+def _outcome(rule: Compiled, first: int, ev: Event) -> _Outcome:
+    q = ev.qty
+    n = int(q) if q == q.to_integral_value() else 1
+    qty_factor = q if n == 1 and q != 1 else Decimal(1)
+    steps = _occurrence_steps(rule, first, n, qty_factor, ev)
+    notes = "；".join(steps.notes)
+    self_pts, self_amt = steps.self_pts, steps.self_amt
+    return _Outcome(steps, notes, notes or (f"×{_fmt(q)}" if q != 1 else ""), money(self_amt),
+                    rule.category if self_amt else (CAT_POINTS if self_pts else CAT_INFO))
+
+
 def _apply_occurrences(run: _Run, person: _Person, ev: Event, rule: Compiled):
-    counter = person.counters.get(rule.code)
+    code = rule.code
+    counter = person.counters.get(code)
     so_far = counter[0] if counter else ZERO
-    prior = _prior_count(run, person.staff.id, rule.code, rule.window) + so_far
-    n = int(ev.qty) if ev.qty == ev.qty.to_integral_value() else 1
-    qty_factor = ev.qty if n == 1 and ev.qty != 1 else Decimal(1)
-    first = int(prior) + 1
+    first = int(_prior_count(run, person.staff.id, code, rule.window) + so_far) + 1
     if ev.points is None and ev.amount is None:
         # the outcome depends on the rule, the occurrences and the quantity only: a ladder of a
         # large team repeats the same few (third 态度投诉 of the month …) thousands of times
-        key = (rule.code, first, n, qty_factor)
-        steps = run._steps.get(key)
-        if steps is None:
-            steps = run._steps[key] = _occurrence_steps(rule, first, n, qty_factor, ev)
+        key = (code, first, ev.qty)
+        out = run._steps.get(key)
+        if out is None:
+            out = run._steps[key] = _outcome(rule, first, ev)
     else:
-        steps = _occurrence_steps(rule, first, n, qty_factor, ev)
+        out = _outcome(rule, first, ev)
+    steps = out.steps
     person.deductions += steps.deductions
     person.additions += steps.additions
     for f in steps.flags:
         person.flag(f)
-    notes = list(steps.notes)
+    note = out.note
     if ev.rating in SANCTION_WORDS:
         person.flag(f"{rule.rule.name}：{ev.rating}（{rule.rule.source}）")
-        notes.append(f"处分：{ev.rating}")
-    person.count(rule.code, ev.qty, ev.amount if ev.amount is not None else None)
-    note = "；".join(notes) if notes else (f"×{_fmt(ev.qty)}" if ev.qty != 1 else "")
+        note = f"{out.notes}；处分：{ev.rating}" if out.notes else f"处分：{ev.rating}"
+    if counter is None:
+        counter = person.counters[code] = [ZERO, ZERO]
+    counter[0] += ev.qty
+    if ev.amount is not None:
+        counter[1] += ev.amount
     if ev.note:
         note = f"{note}；{ev.note}" if note else ev.note
-    self_pts, self_amt = steps.self_pts, steps.self_amt
-    cat = rule.category if self_amt else (CAT_POINTS if self_pts else CAT_INFO)
-    person.add(Line(person.staff.id, rule.code, self_pts, money(self_amt), cat, ev.date, note, rule.rule.source,
-                    ev.row))
+    person.lines.append(new_record(Line, (person.staff.id, code, steps.self_pts, out.cash, out.category, ev.date, note,
+                                          rule.rule.source, ev.row, True)))
     if steps.grp_pts or steps.grp_amt:
         _apply_group(run, person, ev, rule, steps.grp_pts, steps.grp_amt)
 
