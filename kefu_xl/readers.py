@@ -553,26 +553,41 @@ def _num(d: Decimal):
     return int(d) if d == d.to_integral_value() else str(d.normalize())
 
 
-_COUNTER_DEC: Dict[Any, Decimal] = {}
+_COUNTERS_JSON = json.JSONDecoder(parse_int=Decimal, parse_float=Decimal)  # numbers straight to Decimal
 
 
-def _counter_decimal(v) -> Decimal:
-    """Decimal(str(v)) of a JSON number or string, memoised for ints and strings (counts repeat)."""
-    if type(v) is int or type(v) is str:
-        d = _COUNTER_DEC.get(v)
-        if d is None:
-            d = Decimal(str(v))
-            if len(_COUNTER_DEC) < 100_000:
-                _COUNTER_DEC[v] = d
-        return d
-    return Decimal(str(v))
+def _counter_value(v) -> Decimal:
+    """A count or sum of a counters entry: a JSON number, or a number in a string; else ValueError."""
+    if v.__class__ is Decimal:
+        if v.is_finite():
+            return v
+    elif type(v) is str:
+        try:
+            d = Decimal(v.strip())
+        except ArithmeticError:  # decimal.InvalidOperation: not a number
+            d = None
+        if d is not None and d.is_finite():
+            return d
+    raise ValueError(f"计数值「{v}」不是数字")
 
 
 def parse_counters(text: str) -> Dict[str, Tuple[Decimal, Decimal]]:
+    """The 计数 text of a 历史 row: {"code": [count, sum], …}.  Anything else (bad JSON, an entry
+    that is not two numbers) raises ValueError: the row is reported, never a traceback."""
     if not text:
         return {}
-    data = json.loads(text)
-    return Counters({k: (_counter_decimal(v[0]), _counter_decimal(v[1])) for k, v in data.items()}, text)
+    data = _COUNTERS_JSON.decode(text)
+    if type(data) is not dict:
+        raise ValueError("计数不是 {…} 形式")
+    out = {}
+    for k, v in data.items():
+        if type(v) is not list or len(v) < 2:
+            raise ValueError(f"计数「{k}」不是 [次数, 合计]")
+        n, total = v[0], v[1]
+        if n.__class__ is not Decimal or total.__class__ is not Decimal or not (n.is_finite() and total.is_finite()):
+            n, total = _counter_value(n), _counter_value(total)
+        out[k] = (n, total)
+    return Counters(out, text)
 
 
 _HISTORY_KEYS = ("month", "id", "name", "group", "score", "rank", "ranked", "grade", "passed", "excluded",

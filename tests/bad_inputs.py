@@ -99,6 +99,19 @@ def drop_sheet(sheet: str) -> Callable:
     return mutate
 
 
+def history(counters) -> Callable:
+    """A 历史 sheet of one October row whose 计数 cell holds `counters` (hand-edited)."""
+    def mutate(book):
+        header = [c.header for c in schema.HISTORY.columns]
+        row = [None] * len(header)
+        for k, v in (("月份", "2026-10"), ("工号", "K01"), ("姓名", "张三"), ("得分", 30), ("计数", counters),
+                     ("版本", 1), ("状态", "有效")):
+            row[header.index(k)] = v
+        book["历史"] = [header, row]
+        return 2
+    return mutate
+
+
 T30, T1, K = "tmall-30", "tmall-1", "aftersales-130"
 D = dt.datetime
 CASES = [
@@ -188,4 +201,13 @@ CASES = [
     ("tier-text-base-pay", T30, setv("等级", 3, "基本工资", "四千"), "E_NOT_NUMBER", "等级", 3, "基本工资"),
     ("tier-duplicate", T30, add("等级", 等级="初级", 基本工资=4100), "E_DUPLICATE_TIER", "等级", None, "等级"),
     ("tier-bad-rate", T30, setv("等级", 3, "奖金比例", "一成"), "E_NOT_NUMBER", "等级", 3, "奖金比例"),
+    # ------------------------------------------------------------ 历史 (written by a close; hand edits)
+    ("history-counters-not-json", T30, history("{态度投诉:1}"), "E_HISTORY", "历史", 2, "计数"),
+    ("history-counters-true", T30, history('{"态度投诉":[true,0]}'), "E_HISTORY", "历史", 2, "计数"),
+    ("history-counters-null", T30, history('{"态度投诉":[1,null]}'), "E_HISTORY", "历史", 2, "计数"),
+    ("history-counters-word", T30, history('{"态度投诉":["一次",0]}'), "E_HISTORY", "历史", 2, "计数"),
+    ("history-counters-object", T30, history('{"态度投诉":{"次数":1}}'), "E_HISTORY", "历史", 2, "计数"),
+    ("history-counters-list", T30, history('[1,0]'), "E_HISTORY", "历史", 2, "计数"),
+    ("history-counters-nan", T30, history('{"态度投诉":[NaN,0]}'), "E_HISTORY", "历史", 2, "计数"),
+    ("history-counters-number-text", T30, history('{"态度投诉":[1," 2.50 "]}'), None, None, None, None),
 ]
