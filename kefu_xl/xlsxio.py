@@ -319,21 +319,22 @@ class Grids(abc.Mapping):
         self._done: Dict[str, Grid] = {}
         self._errors: Optional[Set[str]] = None  # the sheets with error cells
         self._pool = ThreadPoolExecutor(max_workers=_READ_THREADS)
-        self._scanner = ThreadPoolExecutor(max_workers=1)  # the largest sheet's error scan (inflating: no GIL)
         largest = max(self._refs, key=lambda w: infos[w].file_size if infos[w] else 0, default=None)
         order = ([largest] if largest is not None else []) + [w for w in self._refs if w != largest]
         # the error scan (a second look at the XML: calamine reads error cells as empty) inflates every
         # sheet again: for a large workbook a child process does it, away from this one's GIL; else each
-        # sheet's worker scans it after parsing it, and a third thread scans the largest sheet (mostly
-        # inflating, without the GIL) while it is parsed, so neither waits for the other
+        # sheet's worker scans it after parsing it, but the largest sheet's scan is its own task, the
+        # other worker's first (while this thread waits anyway), so it does not lengthen the read
         scanned = [(w, infos[w]) for w in order if infos[w] is not None]
         aside_scan = sum(i.compress_size for _, i in scanned) >= SCAN_ASIDE_BYTES
         self._scan = aside.start(_error_sheets, self._path, scanned, fork=True) if aside_scan else None
         self._parsed = {w: self._pool.submit(self._parse, self._refs[w],
                                              None if aside_scan or w == largest else infos[w])
-                        for w in order}
-        self._late = (self._scanner.submit(_has_error_cells, self._path, infos[largest])
+                        for w in order[:1]}
+        self._late = (self._pool.submit(_has_error_cells, self._path, infos[largest])
                       if not aside_scan and largest is not None and infos[largest] is not None else None)
+        self._parsed.update((w, self._pool.submit(self._parse, self._refs[w], None if aside_scan else infos[w]))
+                            for w in order[1:])
         self._largest = largest
         self._infos = infos
 
@@ -381,7 +382,6 @@ class Grids(abc.Mapping):
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
-        self._scanner.shutdown(wait=True, cancel_futures=True)
         if self._scan is not None:
             self._scan.cancel()
 
