@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import operator
 import re
 from dataclasses import dataclass, field
@@ -553,21 +554,27 @@ def _num(d: Decimal):
     return int(d) if d == d.to_integral_value() else str(d.normalize())
 
 
-_COUNTERS_JSON = json.JSONDecoder(parse_int=Decimal, parse_float=Decimal)  # numbers straight to Decimal
+_COUNTER_DEC: Dict[Any, Decimal] = {}
 
 
-def _counter_value(v) -> Decimal:
-    """A count or sum of a counters entry: a JSON number, or a number in a string; else ValueError."""
-    if v.__class__ is Decimal:
-        if v.is_finite():
-            return v
-    elif type(v) is str:
-        try:
-            d = Decimal(v.strip())
-        except ArithmeticError:  # decimal.InvalidOperation: not a number
-            d = None
-        if d is not None and d.is_finite():
-            return d
+def _counter_decimal(v) -> Decimal:
+    """A count or sum of a counters entry (a JSON number, or a number in a string) as a Decimal,
+    memoised for ints and strings (counts repeat); ValueError for anything else (true, null, NaN …)."""
+    t = type(v)
+    if t is int or t is str:
+        d = _COUNTER_DEC.get(v)
+        if d is None:
+            try:
+                d = Decimal(v.strip() if t is str else v)
+            except ArithmeticError:  # decimal.InvalidOperation: not a number
+                raise ValueError(f"计数值「{v}」不是数字") from None
+            if not d.is_finite():
+                raise ValueError(f"计数值「{v}」不是数字")
+            if len(_COUNTER_DEC) < 100_000:
+                _COUNTER_DEC[v] = d
+        return d
+    if t is float and math.isfinite(v):
+        return Decimal(repr(v))
     raise ValueError(f"计数值「{v}」不是数字")
 
 
@@ -576,18 +583,13 @@ def parse_counters(text: str) -> Dict[str, Tuple[Decimal, Decimal]]:
     that is not two numbers) raises ValueError: the row is reported, never a traceback."""
     if not text:
         return {}
-    data = _COUNTERS_JSON.decode(text)
+    data = json.loads(text)
     if type(data) is not dict:
         raise ValueError("计数不是 {…} 形式")
-    out = {}
     for k, v in data.items():
         if type(v) is not list or len(v) < 2:
             raise ValueError(f"计数「{k}」不是 [次数, 合计]")
-        n, total = v[0], v[1]
-        if n.__class__ is not Decimal or total.__class__ is not Decimal or not (n.is_finite() and total.is_finite()):
-            n, total = _counter_value(n), _counter_value(total)
-        out[k] = (n, total)
-    return Counters(out, text)
+    return Counters({k: (_counter_decimal(v[0]), _counter_decimal(v[1])) for k, v in data.items()}, text)
 
 
 _HISTORY_KEYS = ("month", "id", "name", "group", "score", "rank", "ranked", "grade", "passed", "excluded",
