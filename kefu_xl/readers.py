@@ -12,6 +12,7 @@ import json
 import math
 import operator
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
@@ -554,28 +555,35 @@ def _num(d: Decimal):
     return int(d) if d == d.to_integral_value() else str(d.normalize())
 
 
-_COUNTER_DEC: Dict[Any, Decimal] = {}
-
-
 def _counter_decimal(v) -> Decimal:
-    """A count or sum of a counters entry (a JSON number, or a number in a string) as a Decimal,
-    memoised for ints and strings (counts repeat); ValueError for anything else (true, null, NaN …)."""
+    """A count or sum of a counters entry (a JSON number, or a number in a string) as a Decimal;
+    ValueError for anything else (true, null, NaN, a word …)."""
     t = type(v)
     if t is int or t is str:
-        d = _COUNTER_DEC.get(v)
-        if d is None:
-            try:
-                d = Decimal(v.strip() if t is str else v)
-            except ArithmeticError:  # decimal.InvalidOperation: not a number
-                raise ValueError(f"计数值「{v}」不是数字") from None
-            if not d.is_finite():
-                raise ValueError(f"计数值「{v}」不是数字")
-            if len(_COUNTER_DEC) < 100_000:
-                _COUNTER_DEC[v] = d
-        return d
-    if t is float and math.isfinite(v):
+        try:
+            d = Decimal(v.strip() if t is str else v)
+        except ArithmeticError:  # decimal.InvalidOperation: not a number
+            d = None
+        if d is not None and d.is_finite():
+            return d
+    elif t is float and math.isfinite(v):
         return Decimal(repr(v))
     raise ValueError(f"计数值「{v}」不是数字")
+
+
+class _CounterNumbers(dict):
+    """JSON number or text -> Decimal, worked out on first sight (counts and sums repeat on every row):
+    looking one up is a plain dict lookup."""
+
+    def __missing__(self, v) -> Decimal:
+        d = _counter_decimal(v)
+        if len(self) < 100_000:
+            self[v] = d
+        return d
+
+
+_COUNTER_DEC = _CounterNumbers()
+_NOT_NUMBERS = ("true", "false", "null")  # JSON words: True == 1 would find 1 in the memo
 
 
 def parse_counters(text: str) -> Dict[str, Tuple[Decimal, Decimal]]:
@@ -586,6 +594,12 @@ def parse_counters(text: str) -> Dict[str, Tuple[Decimal, Decimal]]:
     data = json.loads(text)
     if type(data) is not dict:
         raise ValueError("计数不是 {…} 形式")
+    if {*map(type, data.values())} <= {list} and not any(w in text for w in _NOT_NUMBERS):
+        num = _COUNTER_DEC
+        try:
+            return Counters({k: (num[v[0]], num[v[1]]) for k, v in data.items()}, text)
+        except (IndexError, TypeError):  # a short list; a list or object where a number goes
+            pass
     for k, v in data.items():
         if type(v) is not list or len(v) < 2:
             raise ValueError(f"计数「{k}」不是 [次数, 合计]")
@@ -615,16 +629,9 @@ def _fast_month(v) -> Optional[Month]:
     return m
 
 
-def _fast_number(v):
-    """An empty or number cell: (True, Decimal or None); (False, None) for anything else."""
-    if v is None or v == "":
-        return True, None
-    d = _fast_decimal(v)
-    return d is not None, d
-
-
 def _history_fast(cells, rownum: int, sheet: str) -> Optional[HistoryRow]:
-    """One 历史 row as written by a close (plain types throughout); None: the careful parser decides."""
+    """One 历史 row as written by a close (plain types throughout); None: the careful parser decides.
+    (A large close reads tens of thousands: each cell is checked inline, without a call where it can.)"""
     month, sid, name, group, score, rank, ranked, grade, passed, excluded, counters, version, digest, state, note = \
         cells
     m = _fast_month(month)
@@ -633,21 +640,49 @@ def _history_fast(cells, rownum: int, sheet: str) -> Optional[HistoryRow]:
     sid = _fast_code(sid)
     if not sid:
         return None
-    texts = (name, group, grade, passed, excluded, counters, digest, state, note) = tuple(
-        map(_fast_text, (name, group, grade, passed, excluded, counters, digest, state, note)))
-    if None in texts:
+    ft = _fast_text
+    name, group, grade, passed, excluded, digest, state, note = (
+        ft(name), ft(group), ft(grade), ft(passed), ft(excluded), ft(digest), ft(state), ft(note))
+    if (name is None or group is None or grade is None or passed is None or excluded is None or digest is None
+            or state is None or note is None):
         return None
-    nums = (score, rank, ranked, version) = tuple(map(_fast_number, (score, rank, ranked, version)))
-    if not all(ok for ok, _ in nums):
+    # the 计数 JSON as the close wrote it: not folded like other text (unique per row, a large close
+    # has tens of thousands); text a person may have retyped in full-width takes the careful path
+    if type(counters) is not str:
+        if counters is not None:
+            return None
+        counters = ""
+    elif not (counters.isascii() or unicodedata.is_normalized("NFKC", counters)):
         return None
+    fd = _fast_decimal
+    if score is not None and score != "":
+        score = fd(score)
+        if score is None:
+            return None
+    if rank is None or rank == "":
+        rank = None
+    else:
+        rank = fd(rank)
+        if rank is None:
+            return None
+        rank = int(rank)
+    if ranked is not None and ranked != "":
+        ranked = fd(ranked)
+        if ranked is None:
+            return None
+    if version is not None and version != "":
+        version = fd(version)
+        if version is None:
+            return None
     try:
         parsed = parse_counters(counters)
     except (ValueError, TypeError, AttributeError, IndexError):
         return None
-    score, rank, ranked, version = (d for _, d in nums)
-    return HistoryRow(m, sid, name, group, score or Decimal(0), int(rank) if rank is not None else None,
-                      int(ranked or 0), grade, passed != "否", excluded == "是", parsed, int(version or 1), digest,
-                      state or "有效", note, Source(sheet, rownum))
+    return HistoryRow(m, sid, name, group, score or _ZERO, rank, int(ranked or 0), grade, passed != "否",
+                      excluded == "是", parsed, int(version or 1), digest, state or "有效", note, Source(sheet, rownum))
+
+
+_ZERO = Decimal(0)
 
 
 def _history_careful(row: Row, problems: List[Problem]) -> Optional[HistoryRow]:
