@@ -251,6 +251,17 @@ class HistoryRow:
     src: Source = field(default=Source("历史"), compare=False)
 
 
+_HISTORY_FIELDS = tuple(HistoryRow.__dataclass_fields__)
+
+
+def new_history_row(values: tuple) -> HistoryRow:
+    """HistoryRow(*values), all sixteen given, without the frozen dataclass's __init__ (which sets each
+    field through object.__setattr__: a year of a large team reads tens of thousands of rows)."""
+    row = object.__new__(HistoryRow)
+    row.__dict__.update(zip(_HISTORY_FIELDS, values))
+    return row
+
+
 # --------------------------------------------------------------------------
 # Results
 # --------------------------------------------------------------------------

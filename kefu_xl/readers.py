@@ -20,7 +20,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 from . import schema, values
 from .grid import Grid
 from .model import (ACTIVE, ERROR, LEFT, WARNING, Event, HistoryRow, Month, Problem, Rule, Setting,
-                    Source, Staff, Tier, new_record)
+                    Source, Staff, Tier, new_history_row, new_record)
 from .rules import PHYSICAL_WORDS, kind_of
 from .schema import SheetSpec, norm_text
 
@@ -303,12 +303,23 @@ def _fast_code(v: str) -> str:
     return out
 
 
+_FAST_TEXT: Dict[Any, str] = {None: ""}  # what _fast_text gave for an empty or a text cell
+
+
 def _fast_text(v) -> Optional[str]:
-    """values.text of an empty or text cell without "#"; None for anything else."""
+    """values.text of an empty or text cell without "#"; None for anything else.  Remembered in
+    _FAST_TEXT, where a hot loop can look a cell up first (`_FAST_TEXT.get(v)`: None when unknown)."""
     if v is None:
         return ""
     if type(v) is str and "#" not in v:
-        return norm_text(v)
+        out = _FAST_TEXT.get(v)
+        if out is None:
+            out = norm_text(v)
+            if len(_FAST_TEXT) > 200_000:
+                _FAST_TEXT.clear()
+                _FAST_TEXT[None] = ""
+            _FAST_TEXT[v] = out
+        return out
     return None
 
 
@@ -344,12 +355,14 @@ def _cells(idx: Mapping[str, int], keys: Sequence[str]):
 def _event_fast(cells, rownum, src_sheet) -> Optional[Event]:
     """One event row when every cell has the plain expected type; else None (the careful parser decides)."""
     d, sid, rule, q, pts, amt, rating, status, note, approver, approved, published, issuer = cells
-    d = _fast_day(d)
-    if not d:
-        return None
+    if d.__class__ is not _DATE:
+        d = _fast_day(d)
+        if not d:
+            return None
     if type(sid) is not str or type(rule) is not str or "#" in sid or "#" in rule:
         return None
-    sid, rule = _fast_code(sid), _fast_code(rule)
+    codes = _CODE_CACHE
+    sid, rule = codes.get(sid) or _fast_code(sid), codes.get(rule) or _fast_code(rule)
     if not sid or not rule:
         return None
     if q is None or q == "":
@@ -370,15 +383,24 @@ def _event_fast(cells, rownum, src_sheet) -> Optional[Event]:
             return None
     else:
         amt = None
-    rating, status, note, approver, issuer = (_fast_text(rating), _fast_text(status), _fast_text(note),
-                                              _fast_text(approver), _fast_text(issuer))
-    if rating is None or status is None or note is None or approver is None or issuer is None:
-        return None
+    known = _FAST_TEXT.get  # the usual case: every text seen before (no call per cell)
+    r, s, n, a, i = known(rating), known(status), known(note), known(approver), known(issuer)
+    if r is None or s is None or n is None or a is None or i is None:
+        r, s, n, a, i = (_fast_text(rating), _fast_text(status), _fast_text(note), _fast_text(approver),
+                         _fast_text(issuer))
+        if r is None or s is None or n is None or a is None or i is None:
+            return None
+    rating, status, note, approver, issuer = r, s, n, a, i
     if status not in _FAST_STATUS or (rating and _PHYSICAL.search(rating)) or (note and _PHYSICAL.search(note)):
         return None
-    approved, published = _fast_day(approved), _fast_day(published)
-    if approved is False or published is False:
-        return None
+    if approved is not None and approved.__class__ is not _DATE:
+        approved = _fast_day(approved)
+        if approved is False:
+            return None
+    if published is not None and published.__class__ is not _DATE:
+        published = _fast_day(published)
+        if published is False:
+            return None
     return new_record(Event, (rownum, d, sid, rule, qty, pts, amt, rating, status, note, approver, approved,
                               published, issuer, new_record(Source, (src_sheet, rownum, "", 0))))
 
@@ -678,8 +700,9 @@ def _history_fast(cells, rownum: int, sheet: str) -> Optional[HistoryRow]:
         parsed = parse_counters(counters)
     except (ValueError, TypeError, AttributeError, IndexError):
         return None
-    return HistoryRow(m, sid, name, group, score or _ZERO, rank, int(ranked or 0), grade, passed != "否",
-                      excluded == "是", parsed, int(version or 1), digest, state or "有效", note, Source(sheet, rownum))
+    return new_history_row((m, sid, name, group, score or _ZERO, rank, int(ranked or 0), grade, passed != "否",
+                            excluded == "是", parsed, int(version or 1), digest, state or "有效", note,
+                            new_record(Source, (sheet, rownum, "", 0))))
 
 
 _ZERO = Decimal(0)

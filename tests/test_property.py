@@ -1,6 +1,7 @@
 """Issue 5 property: random workbooks never make check or close raise, and a
 workbook that check accepts always closes."""
 import datetime as dt
+from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -90,3 +91,18 @@ def test_norm_text_is_nfkc_with_white_space_folded_and_stripped(s):
     from kefu_xl.schema import norm_text
 
     assert norm_text(s) == re.sub(r"\s+", " ", unicodedata.normalize("NFKC", s)).strip()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.tuples(st.integers(2020, 2030), st.integers(1, 12)), st.text(max_size=5), st.decimals(allow_nan=False,
+       allow_infinity=False, places=2), st.one_of(st.none(), st.integers(1, 500)), st.booleans(), st.booleans(),
+       st.dictionaries(st.text(max_size=4), st.tuples(st.integers(0, 9).map(Decimal), st.integers(0, 9).map(Decimal))))
+def test_new_history_row_is_the_dataclass_made_without_its_init(ym, text, score, rank, passed, excluded, counters):
+    """The 历史 reader builds rows with new_history_row: equal, hashed and printed as HistoryRow(*values)."""
+    from kefu_xl.model import HistoryRow, Month, Source, new_history_row
+
+    values = (Month(*ym), "K" + text, text, text, score, rank, 7, text, passed, excluded, counters, 2, "d" + text,
+              "有效", text, Source("历史", 5))
+    made, built = HistoryRow(*values), new_history_row(values)
+    assert made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    assert made.__dict__ == built.__dict__
