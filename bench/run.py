@@ -418,8 +418,11 @@ def _median_run(runs: List[dict]) -> dict:
     return out
 
 
+SMALL_EVENTS = 50_000  # up to this many events the close and calamine run at least `small_repeat` times
+
+
 def run_sizes(sizes: Sequence[str], out: Path, lo: bool, openpyxl_modes: Sequence[str], log=print,
-              full_at: Sequence[str] = ("S",), repeat: int = 3) -> Dict[str, dict]:
+              full_at: Sequence[str] = ("S",), repeat: int = 3, small_repeat: int = 7) -> Dict[str, dict]:
     """The close and its floor at every size; openpyxl and LibreOffice at the sizes in full_at
     (LibreOffice's COUNTIFS/SUMIFS work grows with staff × events: hours at L).  Returns
     {size: {name: result}}."""
@@ -431,7 +434,9 @@ def run_sizes(sizes: Sequence[str], out: Path, lo: bool, openpyxl_modes: Sequenc
         log(f"[{size}] {path.name} ready ({time.perf_counter() - t:.1f} s)")
         r: Dict[str, dict] = {}
         runs: Dict[str, List[dict]] = {"close": [], "calamine": []}
-        for _ in range(max(1, repeat)):  # interleaved, so a noisy moment of the machine hits both
+        # interleaved, so a noisy moment of the machine hits both; a small size runs more often (its
+        # runs take a second each, and this machine's speed wanders by a third from minute to minute)
+        for _ in range(max(1, repeat, small_repeat if events <= SMALL_EVENTS else 0)):
             for task in runs:
                 runs[task].append(measure(task, path))
                 log(f"[{size}] {task} {_fmt_t(runs[task][-1])}")
@@ -592,6 +597,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     ap.add_argument("--results", default=str(HERE / "RESULTS.md"))
     ap.add_argument("--plot", default=str(HERE / "scaling.png"))
     ap.add_argument("--json", help="also write every raw result here")
+    ap.add_argument("--repeat-small", type=int, default=7,
+                    help=f"runs of the close and of calamine at sizes of up to {SMALL_EVENTS:,} events (at least)")
     ap.add_argument("--repeat", type=int, default=3,
                     help="runs of the close and of calamine per size, interleaved; the median is reported")
     a = ap.parse_args(argv)
@@ -600,7 +607,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     sizes = [s for s in a.sizes.split(",") if s]
     lo = not a.no_lo and shutil.which("soffice") is not None
     modes = [m for m in a.openpyxl.split(",") if m]
-    res = run_sizes(sizes, out, lo, modes, full_at=[x for x in a.full_at.split(",") if x], repeat=a.repeat)
+    res = run_sizes(sizes, out, lo, modes, full_at=[x for x in a.full_at.split(",") if x], repeat=a.repeat,
+                    small_repeat=a.repeat_small)
     udf = None
     if a.udf:
         udf = measure("udf", a.udf)

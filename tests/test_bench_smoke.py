@@ -19,7 +19,8 @@ SIZE = "20x500"
 def test_benchmark_runs_end_to_end(tmp_path):
     lo = shutil.which("soffice") is not None
     args = ["--sizes", SIZE, "--full-at", SIZE, "--out", str(tmp_path / "gen"), "--udf", SIZE, "--scaling", f"{SIZE},30x1000",
-            "--results", str(tmp_path / "RESULTS.md"), "--plot", str(tmp_path / "scaling.png")]
+            "--results", str(tmp_path / "RESULTS.md"), "--plot", str(tmp_path / "scaling.png"),
+            "--repeat-small", "3"]
     out = run.main(args + ([] if lo else ["--no-lo"]))
 
     r = out["sizes"][SIZE]
