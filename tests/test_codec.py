@@ -72,3 +72,18 @@ def test_a_member_whose_bytes_were_damaged_is_refused_not_returned():
         codec.read_member(bad, info)
     with pytest.raises(codec.BadMember):
         b"".join(codec.iter_member(bad, info))
+
+
+def test_without_isal_zlib_does_the_same_work(monkeypatch):
+    """Where isal has no wheel, codec falls back to zlib: same members read, same streams inflate."""
+    monkeypatch.setattr(codec, "_fast", None)
+    monkeypatch.setattr(codec, "_Z", zlib)
+    data = _bytes(300_000)
+    c = codec.compressor()
+    assert zlib.decompress(c.compress(data) + c.flush(), -15) == data
+    assert codec.crc32_combine(zlib.crc32(data[:1000]), zlib.crc32(data[1000:]), len(data) - 1000) == zlib.crc32(data)
+    buf = _zip({"s.xml": data}, zipfile.ZIP_DEFLATED)
+    with zipfile.ZipFile(buf) as z:
+        info = z.getinfo("s.xml")
+    assert codec.read_member(buf, info) == data
+    assert b"".join(codec.iter_member(buf, info, chunk=4096)) == data
