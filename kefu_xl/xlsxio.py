@@ -277,16 +277,6 @@ def sheet_names(path) -> List[str]:
 _READ_THREADS = 2  # sheets parsed at once: calamine parses without holding the GIL
 
 
-def _cell(v):
-    """A calamine value as a Grid cell: '' -> None, whole floats -> int."""
-    t = v.__class__
-    if t is str:
-        return v or None
-    if t is float and v.is_integer() and -1e15 < v < 1e15:
-        return int(v)
-    return v
-
-
 class Grids(abc.Mapping):
     """The sheets being read, by the name asked for; a sheet's Grid waits until that sheet is read.
 
@@ -409,9 +399,10 @@ def read_grids(path, names: Iterable[str]) -> Dict[str, Grid]:
 
 
 def _sheet_rows(sheet) -> List[tuple]:
-    """The sheet's cells from A1, row by row, as Grid cells."""
+    """The sheet's cells from A1, row by row, as Grid cells: '' -> None, whole floats -> int (inline:
+    a quarter faster than a function per cell)."""
     return [tuple([None if v == "" else (int(v) if v.__class__ is float and v.is_integer() and -1e15 < v < 1e15
-                                         else v) for v in r])  # _cell, inline: a quarter faster
+                                         else v) for v in r])
             for r in sheet.to_python(skip_empty_area=False)]
 
 
