@@ -16,10 +16,9 @@ results stand; a re-close would differ).
 from __future__ import annotations
 
 import hashlib
-from hashlib import sha1
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from . import schema
 from .grid import Grid
@@ -83,23 +82,10 @@ def _b36(n: int) -> str:
     return _b36(hi) + _B36_PAIRS[lo]
 
 
-_DAYS: Dict[Any, str] = {}
-
-
 def _event_fp(e) -> Tuple[int, str, str]:
-    """An event's (row, fingerprint, label): _fp of its fields, with the text fields (most of them)
-    joined without a call each and each day's text made once (a month has one per event)."""
-    d = e.date
-    day = _DAYS.get(d)
-    if day is None:
-        day = str(d)
-        if len(_DAYS) < 10_000:
-            _DAYS[d] = day
-    pub = e.published
-    text = "\x1f".join([v if v.__class__ is str else canon(v)
-                        for v in (day, e.staff_id, e.rule, e.qty, e.points, e.amount, e.rating, e.status, e.note,
-                                  "None" if pub is None else str(pub))])
-    return e.row, sha1(text.encode("utf-8")).hexdigest()[:6], f"{day} {e.staff_id} {e.rule}"
+    day = str(e.date)
+    return (e.row, _fp((day, e.staff_id, e.rule, e.qty, e.points, e.amount, e.rating, e.status, e.note,
+                        str(e.published))), f"{day} {e.staff_id} {e.rule}")
 
 
 class _Prints:

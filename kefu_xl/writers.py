@@ -85,8 +85,8 @@ def history_rows(rows: Iterable[HistoryRow]) -> List[Tuple]:
         shown = points.get(score)
         if shown is None:
             shown = points[score] = _points(score)
-        add((month, h.staff_id, h.name, h.group, shown, h.rank, h.ranked, h.grade, "是" if h.passed else "否",
-             "是" if h.excluded else "否", format_counters(h.counters), h.version, h.state, h.digest, h.note))
+        add((month, h.staff_id, h.name, h.group, shown, h.rank, h.ranked, h.grade, _yes(h.passed),
+             _yes(h.excluded), format_counters(h.counters), h.version, h.state, h.digest, h.note))
     return out
 
 
