@@ -594,11 +594,7 @@ def _apply_occurrences(run: _Run, person: _Person, ev: Event, rule: Compiled):
     if ev.rating in SANCTION_WORDS:
         person.flag(f"{rule.rule.name}：{ev.rating}（{rule.rule.source}）")
         note = f"{out.notes}；处分：{ev.rating}" if out.notes else f"处分：{ev.rating}"
-    if counter is None:
-        counter = person.counters[code] = [ZERO, ZERO]
-    counter[0] += ev.qty
-    if ev.amount is not None:
-        counter[1] += ev.amount
+    person.count(code, ev.qty, ev.amount)
     if ev.note:
         note = f"{note}；{ev.note}" if note else ev.note
     person.lines.append(new_record(Line, (person.staff.id, code, steps.self_pts, out.cash, out.category, ev.date, note,

@@ -20,7 +20,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 from . import schema, values
 from .grid import Grid
 from .model import (ACTIVE, ERROR, LEFT, WARNING, Event, HistoryRow, Month, Problem, Rule, Setting,
-                    Source, Staff, Tier, new_history_row, new_record)
+                    ZERO, Source, Staff, Tier, new_history_row, new_record)
 from .rules import PHYSICAL_WORDS, kind_of
 from .schema import SheetSpec, norm_text
 
@@ -700,12 +700,9 @@ def _history_fast(cells, rownum: int, sheet: str) -> Optional[HistoryRow]:
         parsed = parse_counters(counters)
     except (ValueError, TypeError, AttributeError, IndexError):
         return None
-    return new_history_row((m, sid, name, group, score or _ZERO, rank, int(ranked or 0), grade, passed != "否",
+    return new_history_row((m, sid, name, group, score or ZERO, rank, int(ranked or 0), grade, passed != "否",
                             excluded == "是", parsed, int(version or 1), digest, state or "有效", note,
                             new_record(Source, (sheet, rownum, "", 0))))
-
-
-_ZERO = Decimal(0)
 
 
 def _history_careful(row: Row, problems: List[Problem]) -> Optional[HistoryRow]:
