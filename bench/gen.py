@@ -18,7 +18,7 @@ just before closing November 2026:
   事件: a closed month cleared from 事件 counts as archived.
 
 How it is written: a copy of workbook_template.xlsm (VBA project, buttons,
-charts, tables) filled with kefu_xl.xlsxio.write_sheets, the same zip surgery
+charts, tables) filled with kefu_xl.xlsx.workbook.write_sheets, the same zip surgery
 the close uses -- string formatting, no object model, so 7 million cells take
 seconds -- in two passes: the input sheets first, then, from the staff, rule,
 tier and setting rows read back from that file, the seals and the history.
@@ -49,11 +49,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from kefu_xl import presets, schema, seal, writers, xlsxio  # noqa: E402
-from kefu_xl.files import template_path  # noqa: E402
-from kefu_xl.grid import SheetOut  # noqa: E402
-from kefu_xl.model import HistoryRow, Month  # noqa: E402
-from kefu_xl.payroll import PayHistory, pay_history_sheet  # noqa: E402
+from kefu_xl.rules import presets
+from kefu_xl.core import schema
+from kefu_xl.close import seal
+from kefu_xl.write import results as writers
+from kefu_xl.xlsx import workbook as xlsxio  # noqa: E402
+from kefu_xl.xlsx.files import template_path  # noqa: E402
+from kefu_xl.core.grid import SheetOut  # noqa: E402
+from kefu_xl.core.model import HistoryRow, Month  # noqa: E402
+from kefu_xl.payroll.pay import PayHistory, pay_history_sheet  # noqa: E402
 
 VERSION = 2  # bump when the generated content changes (cached files are named with it)
 SIZES = {"S": (200, 20_000), "M": (2_000, 200_000), "L": (5_000, 500_000)}
@@ -265,7 +269,7 @@ def input_sheets(staff: Sequence[Dict], events: Sequence[Sequence], month: Month
 def generate(path, staff: int = 200, events: int = 20_000, month: Month = MONTH, seed: int = 1,
              history_months: int = HISTORY_MONTHS) -> Path:
     """Write the workbook (see the module docstring); returns its path."""
-    from kefu_xl import close as closing
+    from kefu_xl.close import plan as closing
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     people = staff_rows(staff, seed, month)

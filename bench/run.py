@@ -60,8 +60,9 @@ NOW = dt.datetime(2026, 12, 1, 9, 0, 0)
 # ================================================================ workers (run in a subprocess each)
 def _close(path: str) -> dict:
     """The close on a copy of the file, as `kefu-xl close` runs it (files.close_file), timed per phase."""
-    from kefu_xl import files, xlsxio
-    from kefu_xl.model import Month
+    from kefu_xl.xlsx import files
+    from kefu_xl.xlsx import workbook as xlsxio
+    from kefu_xl.core.model import Month
 
     work = Path(tempfile.mkdtemp(prefix="kefu-bench-", dir=Path(path).parent))
     copy = work / Path(path).name
@@ -90,7 +91,7 @@ def _close(path: str) -> dict:
 def _calamine(path: str) -> dict:
     """python-calamine alone: every sheet the close reads, to Python values."""
     import python_calamine as pc
-    from kefu_xl import close as closing
+    from kefu_xl.close import plan as closing
 
     t0 = time.perf_counter()
     cells = 0
@@ -106,7 +107,7 @@ def _openpyxl(path: str, mode: str) -> dict:
     """openpyxl reading the workbook (normal: everything; read_only: the close's sheets, row by row),
     or a load + save round trip (keep_vba, as a tool editing the file would)."""
     import openpyxl
-    from kefu_xl import close as closing
+    from kefu_xl.close import plan as closing
 
     t0 = time.perf_counter()
     info: dict = {}
@@ -197,7 +198,8 @@ def xl_value(v):
 
 def udf_tables(staff: int, events: int, seed: int = 1) -> List[list]:
     """staff[#全部], events[#全部], rules[#全部], tiers[#全部], settings[#全部] as 2-D lists (header + rows)."""
-    from kefu_xl import presets, schema
+    from kefu_xl.rules import presets
+    from kefu_xl.core import schema
 
     people = gen.staff_rows(staff, seed)
     evs = gen.event_rows(people, events, gen.MONTH, seed)
@@ -241,7 +243,7 @@ def _udf(size: str) -> dict:
     """KEFU_BOARD and a sheet of KEFU_SCORE cells (one per person), cold and warm."""
     staff, events = gen.parse_size(size)
     tables = udf_tables(staff, events)
-    from kefu_xl import udfs
+    from kefu_xl.excel import udfs
 
     def clear():
         for name in ("_by_identity", "_by_content"):

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable, Dict, List, Optional
 
-from kefu_xl import presets, schema
+from kefu_xl.rules import presets
+from kefu_xl.core import schema
 
 STAFF_H = ["工号", "姓名", "组别", "等级", "状态", "入职日期", "离职日期", "社保基数", "专项附加扣除"]
 EVENT_H = ["日期", "工号", "规则", "数量", "分值", "金额", "评价", "状态", "公示日期", "备注"]

@@ -3,8 +3,8 @@ import os
 
 import pytest
 
-from kefu_xl import aside
-from kefu_xl import close as closing
+from kefu_xl.xlsx import aside
+from kefu_xl.close import plan as closing
 from tests.util import grids
 
 EVENTS = "日期 工号 规则 数量\n2026-11-03 K01 态度投诉 2\n2026-11-05 K02 好评表扬 1\n2026-11-06 K01 好建议 1"

@@ -3,8 +3,8 @@ import copy
 
 import pytest
 
-from kefu_xl import close as closing
-from kefu_xl.grid import Grid
+from kefu_xl.close import plan as closing
+from kefu_xl.core.grid import Grid
 from tests.bad_inputs import CASES, base
 
 

@@ -59,7 +59,7 @@ def test_benchmark_runs_end_to_end(tmp_path):
 
 
 def test_generated_history_is_in_the_close_formats(tmp_path):
-    from kefu_xl import files
+    from kefu_xl.xlsx import files
     path = gen.generate(tmp_path / "b.xlsm", 15, 300)
     loaded = files.load_file(path)
     months = sorted({h.month for h in loaded.book.history})

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kefu_xl import cli, xlsxio
-from kefu_xl.model import Month
+from kefu_xl.cli import main as cli
+from kefu_xl.xlsx import workbook as xlsxio
+from kefu_xl.core.model import Month
 
 
 def run(*args, cwd=None):

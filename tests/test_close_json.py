@@ -2,7 +2,7 @@
 import re
 from decimal import Decimal as D
 
-from kefu_xl import close as closing
+from kefu_xl.close import plan as closing
 from tests.util import grids
 
 MONEY = re.compile(r"^-?\d+\.\d\d$")
@@ -58,8 +58,8 @@ def test_plan_with_errors_writes_nothing_and_exits_1():
 
 def test_two_consecutive_closes_on_one_book_fire_a_streak_in_the_second():
     """A1-1 via the history sheet the first close writes (pure path; the file path is in test_cli)."""
-    from kefu_xl.tables import dict_rows  # noqa: F401  (round trip helper exists)
-    from kefu_xl.grid import Grid
+    from kefu_xl.read.tables import dict_rows  # noqa: F401  (round trip helper exists)
+    from kefu_xl.core.grid import Grid
     sales = "日期 工号 规则 金额\n{m}-28 K01 业绩 9000\n{m}-28 K02 业绩 5000"
     g = grids("tmall-1", sales.format(m="2026-10"), month="2026-10")
     first = closing.plan_close(closing.load(g))

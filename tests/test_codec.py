@@ -6,7 +6,7 @@ import zlib
 
 import pytest
 
-from kefu_xl import codec
+from kefu_xl.xlsx import codec
 
 
 def _bytes(n, seed=7):

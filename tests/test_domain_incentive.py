@@ -1,7 +1,8 @@
 """Incentives and discipline from seeds C, D and E (preset ``incentive``)."""
 from decimal import Decimal as D
 
-from kefu_xl import engine, readers
+from kefu_xl.engine import month as engine
+from kefu_xl.read import readers
 from tests.util import amount, close, close_months, codes, grids, lines, person, points, staff_n
 
 I = "incentive"

@@ -1,7 +1,8 @@
 """售后 130 分 KPI (K-*): hand-worked from seeds A (scheme 3) and D."""
 from decimal import Decimal as D
 
-from kefu_xl import engine, readers
+from kefu_xl.engine import month as engine
+from kefu_xl.read import readers
 from tests.util import close, codes, grids, lines, person, points
 
 K = "aftersales-130"

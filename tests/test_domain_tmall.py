@@ -1,7 +1,8 @@
 """天猫方案一 (A1-*) and 天猫方案二 30-point scheme (A2-*): hand-worked from seed A."""
 from decimal import Decimal as D
 
-from kefu_xl import engine, readers
+from kefu_xl.engine import month as engine
+from kefu_xl.read import readers
 from tests.util import amount, close, close_months, codes, grids, lines, person, points, staff_n
 
 T1 = "tmall-1"

@@ -1,9 +1,12 @@
 """小红花 (C-7): quotas, validity, balances, monthly and yearly awards."""
 from decimal import Decimal as D
 
-from kefu_xl import close as closing
-from kefu_xl import flowers, presets, readers, reports
-from kefu_xl.model import Month
+from kefu_xl.close import plan as closing
+from kefu_xl.engine import flowers
+from kefu_xl.rules import presets
+from kefu_xl.read import readers
+from kefu_xl.write import reports
+from kefu_xl.core.model import Month
 from tests.util import grids
 
 I = "incentive"
@@ -233,7 +236,7 @@ def test_C_7_yearly_top3_on_the_honour_roll_in_december():
 2026-05-10 K01 小红花 2 M01 -
 2026-06-10 K02 小红花 1 M01 -
 """
-    from kefu_xl import engine
+    from kefu_xl.engine import month as engine
     b, _ = readers.read_book(grids(I, ev, STAFF, "2026-12"))
     res = engine.compute_month(b)
     sheets, problems = reports.build(res, b, engine.history_from_result(res))

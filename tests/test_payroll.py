@@ -5,10 +5,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from kefu_xl.grid import Grid
-from kefu_xl.model import (CAT_COMMISSION, CAT_FINE, CAT_LOSS, CAT_POINTS, CAT_REWARD, Line, Month, PersonResult,
+from kefu_xl.core.grid import Grid
+from kefu_xl.core.model import (CAT_COMMISSION, CAT_FINE, CAT_LOSS, CAT_POINTS, CAT_REWARD, Line, Month, PersonResult,
                            Setting, Source, Staff, Tier)
-from kefu_xl.payroll import (HISTORY_COLUMNS, SHEET_HEADER, PayInput, PayPolicy, compute_pay, compute_payroll, cumulative_tax,
+from kefu_xl.payroll.pay import (HISTORY_COLUMNS, SHEET_HEADER, PayInput, PayPolicy, compute_pay, compute_payroll, cumulative_tax,
                              full_months, parse_rate, pay_history_from_grid, pay_history_sheet, pay_json, pay_parts,
                              payroll_sheet, payroll_totals, payslip_sheet, policy_for, public_commission_share,
                              year_end_adjustment)

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import openpyxl
 
-from kefu_xl import close as closing
-from kefu_xl import payslips
+from kefu_xl.close import plan as closing
+from kefu_xl.xlsx import payslips
 from tests.test_udfs_macros import demo_grids
 
 

@@ -9,9 +9,9 @@ import msoffcrypto.exceptions
 import openpyxl
 import pytest
 
-from kefu_xl.model import CAT_FINE, CAT_REWARD, Line, Month, PersonResult, Source, Staff, Tier
-from kefu_xl.payroll import PayInput, PayPolicy, compute_pay
-from kefu_xl.payslips import (PASSWORD_HELP, encrypt_xlsx, payslip_password, payslip_passwords, payslip_workbook,
+from kefu_xl.core.model import CAT_FINE, CAT_REWARD, Line, Month, PersonResult, Source, Staff, Tier
+from kefu_xl.payroll.pay import PayInput, PayPolicy, compute_pay
+from kefu_xl.xlsx.payslips import (PASSWORD_HELP, encrypt_xlsx, payslip_password, payslip_passwords, payslip_workbook,
                               write_payslips)
 
 MARCH = Month(2026, 3)

@@ -1,7 +1,7 @@
 """Issue 7: a progress line for closes that take more than a second, silent otherwise."""
 import io
 
-from kefu_xl.progress import Progress
+from kefu_xl.xlsx.progress import Progress
 
 
 class Clock:

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from kefu_xl import close as closing
-from kefu_xl.grid import CellError, Grid
+from kefu_xl.close import plan as closing
+from kefu_xl.core.grid import CellError, Grid
 from tests.bad_inputs import base
 
 SCHEMES = ("tmall-30", "tmall-1", "aftersales-130", "classic-100", "incentive")
@@ -68,7 +68,7 @@ def test_check_and_close_never_raise_and_accepted_books_close(scheme, events, st
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(scheme=st.sampled_from(SCHEMES), events=st.lists(event, max_size=8))
 def test_random_workbook_files_check_and_close_without_raising(tmp_path_factory, scheme, events):
-    from kefu_xl import files
+    from kefu_xl.xlsx import files
     from tests.workbooks import save
     path = save(_grids(scheme, events, []), tmp_path_factory.mktemp("p") / "book.xlsx")
     before = path.read_bytes()
@@ -88,7 +88,7 @@ def test_norm_text_is_nfkc_with_white_space_folded_and_stripped(s):
     characters, so cells read the same as before."""
     import re
     import unicodedata
-    from kefu_xl.schema import norm_text
+    from kefu_xl.core.schema import norm_text
 
     assert norm_text(s) == re.sub(r"\s+", " ", unicodedata.normalize("NFKC", s)).strip()
 
@@ -99,7 +99,7 @@ def test_norm_text_is_nfkc_with_white_space_folded_and_stripped(s):
        st.dictionaries(st.text(max_size=4), st.tuples(st.integers(0, 9).map(Decimal), st.integers(0, 9).map(Decimal))))
 def test_new_history_row_is_the_dataclass_made_without_its_init(ym, text, score, rank, passed, excluded, counters):
     """The 历史 reader builds rows with new_history_row: equal, hashed and printed as HistoryRow(*values)."""
-    from kefu_xl.model import HistoryRow, Month, Source, new_history_row
+    from kefu_xl.core.model import HistoryRow, Month, Source, new_history_row
 
     values = (Month(*ym), "K" + text, text, text, score, rank, 7, text, passed, excluded, counters, 2, "d" + text,
               "有效", text, Source("历史", 5))

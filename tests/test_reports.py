@@ -4,9 +4,12 @@ from decimal import Decimal as D
 
 import pytest
 
-from kefu_xl import close as closing
-from kefu_xl import engine, readers, reports, schema
-from kefu_xl.model import HistoryRow, Month
+from kefu_xl.close import plan as closing
+from kefu_xl.engine import month as engine
+from kefu_xl.read import readers
+from kefu_xl.write import reports
+from kefu_xl.core import schema
+from kefu_xl.core.model import HistoryRow, Month
 from tests.util import STAFF, grids, staff_n
 
 HEAD = "日期 工号 规则 分值 金额 状态"

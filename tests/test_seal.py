@@ -1,6 +1,6 @@
 """Sealed months: edits after a close are reported; reopen and re-close keep every version."""
-from kefu_xl import close as closing
-from kefu_xl.grid import Grid
+from kefu_xl.close import plan as closing
+from kefu_xl.core.grid import Grid
 from tests.util import grids
 
 EVENTS = "日期 工号 规则 数量\n2026-10-03 K01 态度投诉 2\n2026-10-05 K02 好评表扬 1"

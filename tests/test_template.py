@@ -8,7 +8,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kefu_xl import schema, udfs, vbabuild
+from kefu_xl.core import schema
+from kefu_xl.excel import udfs
+from kefu_xl.excel import vbabuild
 from tools.build_template import build
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +86,7 @@ def KEFU_NEW(staff, events, rules, tiers, settings, month=None, history=None):
     return [[1]]
 '''
     (tmp_path / "udfs_plus.py").write_text(source, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("kefu_xl.udfs_plus", tmp_path / "udfs_plus.py")
+    spec = importlib.util.spec_from_file_location("kefu_xl.excel.udfs_plus", tmp_path / "udfs_plus.py")
     plus = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(plus)
     regenerated = vbabuild.udf_wrappers_bas(plus, module_name="kefu_xl.udfs")
@@ -143,8 +145,9 @@ def test_template_sheets_tables_validation_and_xlwings_conf(fresh):
 
 
 def test_help_sheet_covers_schemes_sheets_rule_kinds_and_setup(fresh):
-    from kefu_xl import presets, template
-    from kefu_xl.rules import KINDS
+    from kefu_xl.rules import presets
+    from kefu_xl.xlsx import template
+    from kefu_xl.rules.grammar import KINDS
     wb = openpyxl.load_workbook(fresh, keep_vba=True)
     text = "\n".join(str(c.value) for c in wb["说明"]["A"] if c.value)
     for scheme, policy in (("tmall-1", "天猫方案一"), ("tmall-30", "天猫方案二"), ("aftersales-130", "130分KPI"),
@@ -161,13 +164,13 @@ def test_help_sheet_covers_schemes_sheets_rule_kinds_and_setup(fresh):
 
 
 def test_dashboard_uses_every_kefu_function_and_the_status_cell_the_macro_writes(fresh):
-    from kefu_xl import template
+    from kefu_xl.xlsx import template
     wb = openpyxl.load_workbook(fresh, keep_vba=True)
     ws = wb[template.DASHBOARD]
     formulas = " ".join(str(getattr(c.value, "text", c.value)) for row in ws.iter_rows() for c in row
                         if str(getattr(c.value, "text", c.value) or "").startswith("="))
     assert {f.__name__ for f in udfs.UDFS} == set(re.findall(r"KEFU_\w+", formulas))
-    bas = (ROOT / "kefu_xl" / "vba" / "KefuMain.bas").read_text(encoding="utf-8")
+    bas = (ROOT / "kefu_xl" / "excel" / "vba" / "KefuMain.bas").read_text(encoding="utf-8")
     assert f'KEFU_STATUS_CELL As String = "{template.STATUS_CELL}"' in bas
     assert f'KefuStatusSheet = "{template.DASHBOARD}"' in bas
     with zipfile.ZipFile(fresh) as z:  # the board and the explanation are spilling (dynamic array) formulas
@@ -178,7 +181,7 @@ def test_dashboard_uses_every_kefu_function_and_the_status_cell_the_macro_writes
 
 
 def test_scheme_is_chosen_from_the_shipped_schemes(fresh):
-    from kefu_xl import presets
+    from kefu_xl.rules import presets
     ws = openpyxl.load_workbook(fresh, keep_vba=True)["参数"]
     row = next(c.row for c in ws["A"] if c.value == "方案")
     dv = [d for d in ws.data_validations.dataValidation if f"B{row}" in str(d.sqref)]

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from kefu_xl import files, xlsxio
-from kefu_xl.grid import Grid
+from kefu_xl.xlsx import files
+from kefu_xl.xlsx import workbook as xlsxio
+from kefu_xl.core.grid import Grid
 from tests.bad_inputs import CASES, base
 from tests.workbooks import save
 

@@ -3,11 +3,15 @@ from decimal import Decimal
 
 import pytest
 
-from kefu_xl import close as closing
-from kefu_xl import demo, macros, presets, schema, udfs
-from kefu_xl.grid import Grid
-from kefu_xl.model import Month
-from kefu_xl.tables import grid_from_dicts
+from kefu_xl.close import plan as closing
+from kefu_xl.xlsx import demo
+from kefu_xl.excel import macros
+from kefu_xl.rules import presets
+from kefu_xl.core import schema
+from kefu_xl.excel import udfs
+from kefu_xl.core.grid import Grid
+from kefu_xl.core.model import Month
+from kefu_xl.read.tables import grid_from_dicts
 from tests.fake_xlwings import FakeBook
 
 

@@ -1,4 +1,4 @@
-"""kefu_xl.vbabuild: the UDF wrappers are xlwings' own text, the ChrW transform
+"""kefu_xl.excel.vbabuild: the UDF wrappers are xlwings' own text, the ChrW transform
 is exact and safe, the VBA project build is deterministic, and LibreOffice (an
 independent VBA host) runs the generated and hand-written modules."""
 import importlib.util
@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from kefu_xl import template, udfs, vbabuild
+from kefu_xl.xlsx import template
+from kefu_xl.excel import udfs
+from kefu_xl.excel import vbabuild
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "workbook_template.xlsm"
@@ -173,7 +175,7 @@ def test_vba_project_build_is_deterministic_across_processes(tmp_path):
     modules = vbabuild.template_modules()
     once = vbabuild.build_vba_project(modules, sheet_count=3)
     assert once == vbabuild.build_vba_project(modules, sheet_count=3)
-    code = ("import sys; from kefu_xl import vbabuild as v; "
+    code = ("import sys; from kefu_xl.excel import vbabuild as v; "
             "sys.stdout.buffer.write(v.build_vba_project(v.template_modules(), sheet_count=3))")
     other = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, check=True,
                            env=dict(os.environ, PYTHONHASHSEED="12345")).stdout

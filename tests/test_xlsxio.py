@@ -17,9 +17,11 @@ import pytest
 import python_calamine
 import xlsxwriter
 
-from kefu_xl import aside, files, xlsxio
-from kefu_xl.grid import CellError, Grid, SheetOut
-from kefu_xl.model import Month
+from kefu_xl.xlsx import aside
+from kefu_xl.xlsx import files
+from kefu_xl.xlsx import workbook as xlsxio
+from kefu_xl.core.grid import CellError, Grid, SheetOut
+from kefu_xl.core.model import Month
 from tests.lo_util import convert
 from tests.test_udfs_macros import demo_grids
 from tests.workbooks import decorate_staff, save
@@ -101,7 +103,7 @@ def test_read_grids_from_a_workbook_written_elsewhere_and_error_overlay(tmp_path
     path = save(g, tmp_path / "a.xlsx")
     rows = xlsxio.read_grids(path, ["事件"])["事件"].rows
     assert rows[1][2] == CellError("#N/A") and rows[2][2] == 12.5
-    from kefu_xl.readers import read_events
+    from kefu_xl.read.readers import read_events
     _, problems = read_events(xlsxio.read_grids(path, ["事件"])["事件"], 2026)
     assert [(p.code, p.row, p.column) for p in problems] == [("E_CELL_ERROR", 2, "金额")]
 
@@ -623,7 +625,7 @@ def test_successful_save_keeps_the_previous_version_and_the_permissions(tmp_path
 def test_fault_points_stop_the_save_at_each_step(tmp_path, step, outcome):
     path = _blank(tmp_path)
     before = path.read_bytes()
-    code = "import sys; from kefu_xl import xlsxio; xlsxio.atomic_replace(sys.argv[1], " \
+    code = "import sys; from kefu_xl.xlsx import workbook as xlsxio; xlsxio.atomic_replace(sys.argv[1], " \
            "lambda tmp: open(tmp, 'wb').write(b'new'))"
     proc = subprocess.run([sys.executable, "-c", code, str(path)], cwd=REPO,
                           env=dict(os.environ, **{xlsxio.FAULT_ENV: step}))
@@ -700,7 +702,7 @@ def test_kept_rows_are_written_again_when_the_sheet_does_not_hold_exactly_them(t
 
 def test_a_second_close_copies_the_append_only_sheets_and_gives_what_writing_them_again_gives(tmp_path):
     """历史, 工资历史, 封存 and 操作记录 after closing 2026-10 then 2026-11: the kept rows copied equal a full write."""
-    from kefu_xl import close as closing
+    from kefu_xl.close import plan as closing
     book = tmp_path / "b.xlsm"
     files.init_workbook(book, demo=True)
     assert files.close_file(book, Month(2026, 10), user="t").exit_code == 0
@@ -730,7 +732,7 @@ def test_a_second_close_copies_the_append_only_sheets_and_gives_what_writing_the
 
 def test_rows_packed_ahead_give_the_same_workbook_and_a_stale_pack_is_not_used(tmp_path, monkeypatch):
     """files.close_file packs the append-only sheets' rows in a child (large files): same parts, same values."""
-    from kefu_xl import close as closing
+    from kefu_xl.close import plan as closing
     book = tmp_path / "b.xlsm"
     files.init_workbook(book, demo=True)
     assert files.close_file(book, Month(2026, 10), user="t").exit_code == 0

@@ -4,9 +4,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Dict, Iterable, List, Optional, Sequence
 
-from kefu_xl import engine, presets, readers, schema
-from kefu_xl.model import Month, MonthResult
-from kefu_xl.tables import grid_from_dicts, grid_from_text
+from kefu_xl.engine import month as engine
+from kefu_xl.rules import presets
+from kefu_xl.read import readers
+from kefu_xl.core import schema
+from kefu_xl.core.model import Month, MonthResult
+from kefu_xl.read.tables import grid_from_dicts, grid_from_text
 
 STAFF = """
 工号 姓名 组别 等级 状态

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from kefu_xl.grid import CellError
+from kefu_xl.core.grid import CellError
 
 
 def tiny_png() -> bytes:

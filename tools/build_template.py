@@ -2,8 +2,8 @@
 
     python3 tools/build_template.py [OUT]
 
-Sheets come from kefu_xl.template; the VBA project from kefu_xl/vba/*.bas and
-the UDF wrappers generated from kefu_xl.udfs (kefu_xl.vbabuild).
+Sheets come from kefu_xl.xlsx.template; the VBA project from kefu_xl/excel/vba/*.bas and
+the UDF wrappers generated from kefu_xl.udfs (kefu_xl.excel.vbabuild).
 """
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kefu_xl import template, vbabuild  # noqa: E402
+from kefu_xl.xlsx import template
+from kefu_xl.excel import vbabuild  # noqa: E402
 
 OUT = ROOT / "workbook_template.xlsm"
 

@@ -1,8 +1,8 @@
 """Regenerate docs/PAYROLL.md from the payroll module docstring (the single source)."""
 from pathlib import Path
 
-import kefu_xl.payroll as payroll
-import kefu_xl.payslips as payslips
+import kefu_xl.payroll.pay as payroll
+import kefu_xl.xlsx.payslips as payslips
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -355,7 +355,7 @@ def uno_child(spec: dict) -> int:
 
 def demo_workbook(folder) -> Path:
     """A closed demo workbook made by `kefu-xl demo` (this checkout's kefu_xl) in folder."""
-    subprocess.run([sys.executable, "-m", "kefu_xl.cli", "demo", str(folder)], cwd=ROOT, check=True,
+    subprocess.run([sys.executable, "-m", "kefu_xl", "demo", str(folder)], cwd=ROOT, check=True,
                    capture_output=True, timeout=600)
     return sorted(Path(folder).glob("*.xlsm"))[0]
 

@@ -1,11 +1,11 @@
 """Payroll: the month's pay of every customer-service member, as a pure core.
 
-Input records come from `kefu_xl.model` (Staff, Tier, Setting and the engine's
+Input records come from `kefu_xl.core.model` (Staff, Tier, Setting and the engine's
 PersonResult); output is a `PayResult` per person, the 工资表 and 工资条 sheets
 as `grid.SheetOut`s and the CONTRACT ``pay`` object.  All money is `Decimal`,
 rounded half up at the fen with `model.money()`; every figure that is summed is
 rounded first, so totals add up exactly.  No openpyxl, no xlwings here (the
-encrypted payslip files are written by `kefu_xl.payslips`).
+encrypted payslip files are written by `kefu_xl.xlsx.payslips`).
 
 Settings (参数 sheet, 项目 / 值 / 生效月份)
 ------------------------------------------
@@ -112,8 +112,8 @@ from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation, ROUND_DOWN
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from .grid import Grid, SheetOut
-from .model import (CAT_COMMISSION, CAT_FINE, CAT_LOSS, CAT_REWARD, ERROR, FEN, WARNING, ZERO, Month, PersonResult,
+from ..core.grid import Grid, SheetOut
+from ..core.model import (CAT_COMMISSION, CAT_FINE, CAT_LOSS, CAT_REWARD, ERROR, FEN, WARNING, ZERO, Month, PersonResult,
                     Problem, Setting, Source, Staff, Tier, fmt_money, money)
 
 SETTINGS_SHEET = "参数"

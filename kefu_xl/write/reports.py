@@ -29,7 +29,7 @@ Sheets (all owned by the close, see `REPORT_SHEETS`):
     apart in the history by the counter's value (the award), so a tally row
     says 季度排名前3名 or 金牌客服 when the awards of the places differ.
 
-小红花: see `kefu_xl.flowers` (written only when the scheme has a 小红花 rule).
+小红花: see `kefu_xl.engine.flowers` (written only when the scheme has a 小红花 rule).
 
 趋势: 月份 then one column per person (header 姓名, or 姓名（工号） when two
     people share a name; people ordered by 工号), one row per closed month
@@ -56,12 +56,15 @@ import re
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from . import engine, flowers, schema, values
-from .schema import col_letter
-from .grid import SheetOut
-from .model import ZERO, HistoryRow, Line, Month, MonthResult, PersonResult, Problem, fmt_points, money
-from .readers import Book, setting_value
-from .rules import Compiled, compile_rules
+from ..engine import month as engine
+from ..engine import flowers
+from ..core import schema
+from ..core import values
+from ..core.schema import col_letter
+from ..core.grid import SheetOut
+from ..core.model import ZERO, HistoryRow, Line, Month, MonthResult, PersonResult, Problem, fmt_points, money
+from ..read.readers import Book, setting_value
+from ..rules.grammar import Compiled, compile_rules
 
 HONOUR = "荣誉榜"
 FLOWERS = flowers.SHEET

@@ -10,7 +10,7 @@ import datetime as dt
 import random
 from typing import Dict, List
 
-from .model import Month
+from ..core.model import Month
 
 GROUPS = ("售前一组", "售前二组", "售后组")
 NAMES = ("张晓燕", "李婷", "王佳怡", "刘思雨", "陈静", "杨帆", "赵敏", "黄蕾", "周琪", "吴倩",

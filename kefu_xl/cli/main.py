@@ -12,10 +12,10 @@ import unicodedata
 from pathlib import Path
 from typing import List, Optional, Sequence
 
-from . import __version__
-from .close import EXIT_INPUT, EXIT_OK, EXIT_REFUSED
-from .model import Month, Problem
-from .values import month as parse_month
+from .. import __version__
+from ..close.plan import EXIT_INPUT, EXIT_OK, EXIT_REFUSED
+from ..core.model import Month, Problem
+from ..core.values import month as parse_month
 
 
 def _width(s: str) -> int:
@@ -71,7 +71,8 @@ def ranking_text(plan) -> str:
 
 # ---------------------------------------------------------------- commands
 def cmd_close(args) -> int:
-    from . import files, xlsxio
+    from ..xlsx import files
+    from ..xlsx import workbook as xlsxio
     try:
         plan = files.close_file(args.workbook, _month_arg(args.month), dry_run=args.dry_run)
     except xlsxio.WorkbookError as e:
@@ -93,7 +94,8 @@ def cmd_close(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from . import files, xlsxio
+    from ..xlsx import files
+    from ..xlsx import workbook as xlsxio
     try:
         result, problems = files.check_file(args.workbook, _month_arg(args.month))
     except xlsxio.WorkbookError as e:
@@ -110,7 +112,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_init(args) -> int:
-    from . import files
+    from ..xlsx import files
     try:
         path = files.init_workbook(args.path, args.scheme, args.demo, args.month, args.force)
     except (FileExistsError, FileNotFoundError) as e:
@@ -120,7 +122,8 @@ def cmd_init(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from . import demo, files
+    from ..xlsx import demo
+    from ..xlsx import files
     out = Path(args.dir or "kefu-demo")
     path = out / "客服绩效-演示.xlsm"
     files.init_workbook(path, demo.DEMO_SCHEME, demo=True, force=True)
@@ -139,7 +142,9 @@ def cmd_demo(args) -> int:
 
 
 def cmd_payslips(args) -> int:
-    from . import files, payslips, xlsxio
+    from ..xlsx import files
+    from ..xlsx import payslips
+    from ..xlsx import workbook as xlsxio
     try:
         plan = files.close_file(args.workbook, _month_arg(args.month), dry_run=True)
     except xlsxio.WorkbookError as e:
@@ -157,7 +162,8 @@ def cmd_payslips(args) -> int:
 
 
 def cmd_reopen(args) -> int:
-    from . import files, xlsxio
+    from ..xlsx import files
+    from ..xlsx import workbook as xlsxio
     month = _month_arg(args.month)
     try:
         plan = files.reopen_file(args.workbook, month, args.reason)

@@ -13,10 +13,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from . import aside, engine, payroll, reports, schema, seal, writers
-from .grid import Grid, SheetOut
-from .model import ERROR, HistoryRow, Month, MonthResult, Problem
-from .readers import Book, read_book, read_table
+from ..xlsx import aside
+from ..engine import month as engine
+from ..payroll import pay as payroll
+from ..write import reports
+from ..core import schema
+from . import seal
+from ..write import results as writers
+from ..core.grid import Grid, SheetOut
+from ..core.model import ERROR, HistoryRow, Month, MonthResult, Problem
+from ..read.readers import Book, read_book, read_table
 
 PAY_SHEETS = ("工资表", "工资条", "工资历史")
 OWNED_NAMES = tuple(s.name for s in schema.OWNED_SHEETS) + PAY_SHEETS + reports.REPORT_SHEETS
@@ -104,7 +110,7 @@ def closed_months(history: Sequence[HistoryRow]) -> Dict[Month, int]:
 
 
 def _schemes(history: Sequence[HistoryRow], loaded: "Loaded") -> Dict[Month, str]:
-    from .readers import scheme_setting
+    from ..read.readers import scheme_setting
     return {m: scheme_setting(loaded.book.settings) for m in closed_months(history)}
 
 

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from . import schema
-from .grid import Grid
-from .model import ERROR, WARNING, Month, Problem
-from .readers import Book, read_table
+from ..core import schema
+from ..core.grid import Grid
+from ..core.model import ERROR, WARNING, Month, Problem
+from ..read.readers import Book, read_table
 
 EVENTS = "事件"
 KINDS = (EVENTS, "员工", "规则", "等级", "参数")
@@ -159,7 +159,7 @@ class Seal:
         """fingerprint -> sealed rows of one kind."""
         out = self._unpacked.get(kind)
         if out is None:
-            from . import values
+            from ..core import values
             out = {}
             for cell in self.packed.get(kind, ()):
                 for item in values.text(cell).split():
@@ -173,7 +173,7 @@ def read_seals(grid: Optional[Grid]) -> Tuple[Dict[Month, Seal], List[Tuple]]:
     """Latest seal per month, and the raw rows (to write back unchanged)."""
     if grid is None:
         return {}, []
-    from . import values
+    from ..core import values
     t = read_table(grid, schema.SEALS)
     raw: List[Tuple] = []
     acc: Dict[Tuple[Month, int], Dict[str, List[object]]] = {}

@@ -29,10 +29,10 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from . import values
-from .model import (CAT_COMMISSION, CAT_FINE, CAT_INFO, CAT_LOSS, CAT_POINTS, CAT_REWARD, ERROR,
+from ..core import values
+from ..core.model import (CAT_COMMISSION, CAT_FINE, CAT_INFO, CAT_LOSS, CAT_POINTS, CAT_REWARD, ERROR,
                     WARNING, Problem, Rule)
-from .schema import norm_text
+from ..core.schema import norm_text
 
 # canonical kind -> accepted spellings in the 类型 column
 KINDS: Dict[str, Tuple[str, ...]] = {

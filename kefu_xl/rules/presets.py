@@ -234,7 +234,7 @@ _PAY_NOTES = {
 
 
 def _pay_setting_rows() -> List[Dict]:
-    from .payroll import SETTING_SPECS
+    from ..payroll.pay import SETTING_SPECS
     rows = []
     for spec in SETTING_SPECS:
         row = {"key": spec.key, "value": spec.default, "note": _PAY_NOTES.get(spec.key, "")}

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
-from .grid import Grid
-from .schema import SheetSpec
+from ..core.grid import Grid
+from ..core.schema import SheetSpec
 
 EMPTY = "-"
 

@@ -25,8 +25,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import List, Mapping, Optional, Sequence, Tuple
 
-from .model import WARNING, Month, Problem, Source, Staff, fmt_money
-from .payroll import PayResult
+from ..core.model import WARNING, Month, Problem, Source, Staff, fmt_money
+from ..payroll.pay import PayResult
 
 PASSWORD_HELP = __doc__.split("How passwords are set (README-ready)\n------------------------------------\n", 1)[1]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Iterable, List, Optional, Sequence, Tuple
 
-from . import schema
-from .grid import SheetOut
-from .model import (CAT_FINE, CAT_LOSS, CAT_REWARD, HistoryRow, MonthResult, PersonResult, Problem, fmt_money,
+from ..core import schema
+from ..core.grid import SheetOut
+from ..core.model import (CAT_FINE, CAT_LOSS, CAT_REWARD, HistoryRow, MonthResult, PersonResult, Problem, fmt_money,
                     fmt_points, money)
-from .readers import format_counters
-from .schema import SheetSpec
+from ..read.readers import format_counters
+from ..core.schema import SheetSpec
 
 
 def _kept(n: int) -> dict:

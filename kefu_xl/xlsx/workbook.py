@@ -44,9 +44,10 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 from xml.etree import ElementTree as ET
 
-from . import aside, codec
-from .grid import CellError, Grid, SheetOut
-from .schema import col_letter, norm_text
+from . import aside
+from . import codec
+from ..core.grid import CellError, Grid, SheetOut
+from ..core.schema import col_letter, norm_text
 
 
 class WorkbookError(Exception):

@@ -68,10 +68,10 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 
-from . import values
-from .grid import SheetOut
-from .model import WARNING, ZERO, Event, Month, Problem, Rule, Source, Staff, fmt_points, money
-from .rules import parse_params, parse_spec
+from ..core import values
+from ..core.grid import SheetOut
+from ..core.model import WARNING, ZERO, Event, Month, Problem, Rule, Source, Staff, fmt_points, money
+from ..rules.grammar import parse_params, parse_spec
 
 SHEET = "小红花"
 SOURCE = "C-7"
@@ -230,7 +230,7 @@ class _Directory:
 def leaders(staff: Sequence[Staff], settings: Sequence, month: Optional[Month] = None
             ) -> Tuple[Set[str], List[Problem]]:
     """工号 of the leaders who issue 组长每月 flowers each (see the module docstring)."""
-    from .readers import setting_source, setting_value
+    from ..read.readers import setting_source, setting_value
     raw = setting_value(settings, LEADER_SETTING, month)
     problems: List[Problem] = []
     if values.is_blank(raw):
@@ -253,7 +253,7 @@ def leaders(staff: Sequence[Staff], settings: Sequence, month: Optional[Month] =
 
 # ---------------------------------------------------------------- events
 def _publish_days(settings: Sequence, month: Month) -> int:
-    from .readers import setting_value
+    from ..read.readers import setting_value
     try:
         return int(values.decimal(setting_value(settings, "公示天数", month, 3)) or 3)
     except (ValueError, TypeError):
@@ -262,7 +262,7 @@ def _publish_days(settings: Sequence, month: Month) -> int:
 
 def effective(ev: Event, as_of, publish_days: int = 3) -> bool:
     """Counts like an event of the engine (E-6): approved, or published long enough."""
-    from . import engine
+    from . import month as engine
     if ev.status in engine.COUNTED:
         return True
     if ev.status in engine.PUBLISHING and ev.published is not None:
@@ -271,7 +271,7 @@ def effective(ev: Event, as_of, publish_days: int = 3) -> bool:
 
 
 def _rejected(ev: Event) -> bool:
-    from . import engine
+    from . import month as engine
     return ev.status in engine.REJECTED
 
 
@@ -364,12 +364,12 @@ def yearly_totals(events: Sequence[Event], policy: Policy, year: int, upto: Opti
 
 
 def _rank(items: Sequence[Tuple[str, Decimal]], ties: str) -> Dict[str, int]:
-    from .engine import rank_values
+    from .month import rank_values
     return rank_values(items, ties)
 
 
 def _ties(settings: Sequence, month: Optional[Month]) -> str:
-    from .readers import setting_value
+    from ..read.readers import setting_value
     t = values.text(setting_value(settings, "并列规则", month, "并列"))
     return t if t in ("并列", "工号") else "并列"
 

@@ -15,9 +15,11 @@ import zipfile
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-from . import close as closing
-from . import aside, schema, xlsxio
-from .model import Month
+from ..close import plan as closing
+from . import aside
+from ..core import schema
+from . import workbook as xlsxio
+from ..core.model import Month
 from .progress import Progress
 from .who import os_user
 
@@ -27,7 +29,7 @@ TEMPLATE_NAME = "workbook_template.xlsm"
 def template_path() -> Path:
     """The shipped template: next to the package (checkout / editable install), or where a
     wheel installs it (<prefix>/share/kefu-xl)."""
-    here = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent.parent
     for p in (here.parent / TEMPLATE_NAME, Path(sys.prefix) / "share" / "kefu-xl" / TEMPLATE_NAME):
         if p.exists():
             return p
@@ -133,7 +135,8 @@ def init_workbook(path, scheme: Optional[str] = None, demo: bool = False, month:
     if not (scheme or demo or month):
         shutil.copyfile(source, path)
         return path
-    from . import presets, template
+    from ..rules import presets
+    from . import template
     staff: List[dict] = []
     events: List[dict] = []
     if demo:

@@ -2,7 +2,7 @@
 
 A `Grid` is the meeting point of the shells: the file reader (calamine), the
 live-Excel reader (xlwings), UDF arguments (2-D lists) all give Grids; the
-readers in `kefu_xl.readers` turn Grids into records.  Writers produce
+readers in `kefu_xl.read.readers` turn Grids into records.  Writers produce
 `SheetOut`s (rows plus a column type per column), which the file writer and
 the xlwings writer put into a workbook.
 """

@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
-from . import values
-from .model import (CAT_COMMISSION, CAT_FINE, CAT_INFO, CAT_LOSS, CAT_POINTS, CAT_REWARD, ERROR, WARNING,
+from ..core import values
+from ..core.model import (CAT_COMMISSION, CAT_FINE, CAT_INFO, CAT_LOSS, CAT_POINTS, CAT_REWARD, ERROR, WARNING,
                     ZERO, Event, HistoryRow, Line, Month, MonthResult, PersonResult, Problem, Source, Staff, money, new_record)
-from .readers import Book, month_setting, scheme_setting, setting_value
-from .rules import (MONEY_CATEGORIES, SANCTION_WORDS, WARNING_WORD, Compiled, Cond, Range, Rate, Spec, Step, _fmt,
+from ..read.readers import Book, month_setting, scheme_setting, setting_value
+from ..rules.grammar import (MONEY_CATEGORIES, SANCTION_WORDS, WARNING_WORD, Compiled, Cond, Range, Rate, Spec, Step, _fmt,
                     band_value, compile_rules, parse_bands)
 
 ALL_STAFF = ("全体", "*", "全部")
@@ -68,7 +68,7 @@ def options_for(book: Book, month: Optional[Month] = None, scheme: Optional[str]
     sch = scheme or scheme_setting(book.settings)
     known = sorted({r.scheme for r in book.rules if r.scheme})
     if sch and known and sch not in known:
-        from .readers import setting_source, SCHEME_KEYS
+        from ..read.readers import setting_source, SCHEME_KEYS
         src = next((setting_source(book.settings, k) for k in SCHEME_KEYS if setting_source(book.settings, k)), None)
         problems.append(Problem.at(src or Source("参数"), "E_UNKNOWN_SCHEME",
                                    f"方案「{sch}」不存在；「规则」表中的方案有：{'、'.join(known)}"))

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
-from . import schema, values
-from .grid import Grid
-from .model import (ACTIVE, ERROR, LEFT, WARNING, Event, HistoryRow, Month, Problem, Rule, Setting,
+from ..core import schema
+from ..core import values
+from ..core.grid import Grid
+from ..core.model import (ACTIVE, ERROR, LEFT, WARNING, Event, HistoryRow, Month, Problem, Rule, Setting,
                     ZERO, Source, Staff, Tier, new_history_row, new_record)
-from .rules import PHYSICAL_WORDS, kind_of
-from .schema import SheetSpec, norm_text
+from ..rules.grammar import PHYSICAL_WORDS, kind_of
+from ..core.schema import SheetSpec, norm_text
 
 HEADER_SCAN_ROWS = 10
 

@@ -15,8 +15,10 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from . import presets, reports, schema
-from .schema import SheetSpec
+from ..rules import presets
+from ..write import reports
+from ..core import schema
+from ..core.schema import SheetSpec
 
 FIXED_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
 EMPTY_ROWS = {"staff": 60, "events": 600}
@@ -135,7 +137,7 @@ SHEET_HELP = {
 
 def help_lines() -> List[tuple]:
     """The 说明 sheet: HELP with the rule kinds and the sheets filled in."""
-    from .rules import KINDS
+    from ..rules.grammar import KINDS
     examples: Dict[str, Dict] = {}
     for r in presets.rule_rows():  # the first row of each kind, one with a ladder or range if there is one
         shaped = any(ch in str(r.get(k) or "") for k in ("points", "amount") for ch in ";~")
@@ -183,7 +185,7 @@ def _add_table(wb, ws, spec: SheetSpec, rows: Sequence[Dict], empty: int, header
 
 
 def _validations(ws, spec: SheetSpec, last_row: int) -> None:
-    from .rules import KINDS
+    from ..rules.grammar import KINDS
     for j, c in enumerate(spec.columns):
         key = (spec.key, c.key)
         if key in LIST_SOURCES:

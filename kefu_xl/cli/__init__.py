@@ -1,0 +1,4 @@
+"""The command line: kefu-xl demo | init | check | close | reopen | payslips.
+
+May import: anything.
+"""

@@ -1,0 +1,4 @@
+"""The one vocabulary: records (model), plain grids, sheet and column names (schema), cell values.
+
+Imports nothing else of kefu_xl.
+"""
