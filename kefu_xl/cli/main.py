@@ -144,19 +144,22 @@ def cmd_demo(args) -> int:
 def cmd_payslips(args) -> int:
     from ..xlsx import files
     from ..xlsx import payslips
+    from ..xlsx import lock as locking
     from ..xlsx import workbook as xlsxio
     try:
-        plan = files.close_file(args.workbook, _month_arg(args.month), dry_run=True)
+        with locking.workbook_lock(args.workbook, "工资条") as held:
+            plan = files.close_file(args.workbook, _month_arg(args.month), dry_run=True, held=held)
+            if plan.errors:
+                print(format_problems(plan.problems))
+                return EXIT_INPUT
+            problems: List[Problem] = []
+            written = payslips.write_payslips(plan.pays, plan.result.month, args.out, problems=problems)
+            for p in problems:
+                print(p.message, file=sys.stderr)
+            files.log_action(args.workbook, "工资条", plan.result.month, f"生成 {len(written)} 份加密工资条到 {args.out}",
+                             held=held)
     except xlsxio.WorkbookError as e:
         return _fail(str(e))
-    if plan.errors:
-        print(format_problems(plan.problems))
-        return EXIT_INPUT
-    problems: List[Problem] = []
-    written = payslips.write_payslips(plan.pays, plan.result.month, args.out, problems=problems)
-    for p in problems:
-        print(p.message, file=sys.stderr)
-    files.log_action(args.workbook, "工资条", plan.result.month, f"生成 {len(written)} 份加密工资条到 {args.out}")
     print(f"已生成 {len(written)} 份加密工资条：{Path(args.out).resolve()}")
     return EXIT_INPUT if any(p.is_error for p in problems) else EXIT_OK
 

@@ -17,6 +17,7 @@ from typing import Dict, Iterable, List, Optional
 
 from ..close import plan as closing
 from . import aside
+from . import lock as locking
 from ..core import schema
 from . import workbook as xlsxio
 from ..core.model import Month
@@ -36,20 +37,54 @@ def template_path() -> Path:
     raise FileNotFoundError(f"找不到模板 {TEMPLATE_NAME}：请在仓库根目录运行 python3 tools/build_template.py")
 
 
-def load_file(path) -> closing.Loaded:
-    """The workbook's sheets as records: the small sheets become records while 事件 is still parsed."""
+def load_file(path, held: Optional[locking.WorkbookLock] = None) -> closing.Loaded:
+    """The workbook's sheets as records: the small sheets become records while 事件 is still parsed.
+
+    The reader opens the file more than once (worker threads): with `held`
+    (the workbook lock) the file must still be the one the lock saw, else
+    WorkbookChanged; without it, a file replaced while it was read is read
+    again (a check or dry run never mixes two versions)."""
+    if held is not None:
+        held.check_unchanged()
+        loaded = _load(path)
+        held.check_unchanged()
+        return loaded
+    for _ in range(3):
+        seen = locking.FileIdentity.of(path)
+        loaded = _load(path)
+        if locking.FileIdentity.of(path) == seen:
+            return loaded
+    raise locking.WorkbookChanged(locking.changed_message(path))
+
+
+def _load(path) -> closing.Loaded:
     with xlsxio.open_grids(path, closing.READ_NAMES) as grids:
         return closing.load(grids)
 
 
+def replace_sheets(path, sheets, held: locking.WorkbookLock, packs=None) -> None:
+    """Write `sheets` into the workbook in place (atomic_replace), refusing when the file is no longer
+    the one `held` saw; afterwards `held` sees the new file (a later write under the same lock)."""
+    xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, sheets, packs),
+                          guard=held.check_unchanged)
+    held.refresh()
+
+
 def close_file(path, month: Optional[Month] = None, dry_run: bool = False, as_of: Optional[dt.date] = None,
                user: Optional[str] = None, progress: Optional[Progress] = None, now: Optional[dt.datetime] = None,
-               times: Optional[Dict[str, float]] = None) -> closing.Plan:
+               times: Optional[Dict[str, float]] = None, held: Optional[locking.WorkbookLock] = None,
+               wait: Optional[float] = None) -> closing.Plan:
     """Close a month on a workbook file.  Writes only when the plan is clean.
 
+    A real close holds the workbook lock (lock.py) from the read to the
+    replace: `held` when the caller holds it already, else taken here
+    (waiting up to `wait` seconds; WorkbookBusy after).  A dry run takes no lock.
     `times`, when given, gets the seconds of each phase: read (sheets to
     records), compute (the plan) and write (the new file in place).
     """
+    if held is None and not dry_run:
+        with locking.workbook_lock(path, "月结", wait=wait) as own:
+            return close_file(path, month, dry_run, as_of, user, progress, now, times, own)
     progress = progress or Progress(force=False)
     clock = _Clock(times)
     # a large workbook: a child deflates the append-only sheets' rows while this process reads and computes
@@ -58,7 +93,7 @@ def close_file(path, month: Optional[Month] = None, dry_run: bool = False, as_of
     try:
         with aside.no_cycle_collection():
             progress.step("读取")
-            loaded = load_file(path)
+            loaded = load_file(path, held)
             xlsxio.fault_point("read-done")
             clock.lap("read")
             progress.step("计算")
@@ -67,8 +102,7 @@ def close_file(path, month: Optional[Month] = None, dry_run: bool = False, as_of
             clock.lap("compute")
             if plan.exit_code == closing.EXIT_OK and not dry_run:
                 progress.step("写入")
-                packs = packing.value({})
-                xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, plan.sheets, packs))
+                replace_sheets(path, plan.sheets, held, packing.value({}))
             clock.lap("write")
     finally:
         packing.cancel()
@@ -99,21 +133,27 @@ class _Clock:
         self.last = now
 
 
-def reopen_file(path, month: Month, reason: str, user: Optional[str] = None) -> closing.Plan:
-    loaded = load_file(path)
-    plan = closing.plan_reopen(loaded, month, reason, user or os_user())
-    if plan.exit_code == closing.EXIT_OK:
-        xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, plan.sheets))
+def reopen_file(path, month: Month, reason: str, user: Optional[str] = None,
+                wait: Optional[float] = None) -> closing.Plan:
+    with locking.workbook_lock(path, "重开", wait=wait) as held:
+        loaded = load_file(path, held)
+        plan = closing.plan_reopen(loaded, month, reason, user or os_user())
+        if plan.exit_code == closing.EXIT_OK:
+            replace_sheets(path, plan.sheets, held)
     return plan
 
 
-def log_action(path, action: str, month: Month, detail: str, user: Optional[str] = None) -> None:
-    """Append one line to the 操作记录 sheet (e.g. a payslip run)."""
-    loaded = load_file(path)
+def log_action(path, action: str, month: Month, detail: str, user: Optional[str] = None,
+               held: Optional[locking.WorkbookLock] = None) -> None:
+    """Append one line to the 操作记录 sheet (e.g. a payslip run), under the workbook lock."""
+    if held is None:
+        with locking.workbook_lock(path, action) as own:
+            return log_action(path, action, month, detail, user, own)
+    loaded = load_file(path, held)
     stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
     sheet = closing.writers.log_sheet(tuple(loaded.log_rows) + ((stamp, user or os_user(), action, str(month),
                                                                   detail, ""),), kept=len(loaded.log_rows))
-    xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, [sheet]))
+    replace_sheets(path, [sheet], held)
 
 
 def check_file(path, month: Optional[Month] = None, as_of: Optional[dt.date] = None):

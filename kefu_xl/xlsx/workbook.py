@@ -1518,12 +1518,16 @@ def _locked(path: Path, lock: str) -> WorkbookLocked:
                           "请先关闭它再运行。如果它并没有打开，可以删除这个锁文件后重试。")
 
 
-def atomic_replace(path, build: Callable[[str], None]) -> None:
+def atomic_replace(path, build: Callable[[str], None], guard: Optional[Callable[[], None]] = None) -> None:
     """All or nothing: `build(tmp)` writes the new version to a temporary file in the same folder,
     which then replaces `path`; the previous version is kept as `<path>.bak`.
 
-    Refuses (WorkbookLocked) while the workbook is open elsewhere.  On any
-    failure the temporary file is removed and `path` is untouched.
+    Refuses (WorkbookLocked) while the workbook is open elsewhere.  `guard()`,
+    called just before the backup and the rename, may refuse too (the workbook
+    lock's check that the file is still the one that was read).  On any
+    failure the temporary file is removed and `path` is untouched.  (The
+    temporary files a killed run leaves are removed by the next run when it
+    takes the workbook lock: lock.py.)
     """
     path = Path(path)
     locks = lock_files(path)
@@ -1538,6 +1542,8 @@ def atomic_replace(path, build: Callable[[str], None]) -> None:
         if path.exists():
             shutil.copymode(path, tmp)
         fault_point("temp-written")
+        if guard is not None:
+            guard()
         fault_point("before-backup")
         if path.exists():
             _backup(path)
@@ -1555,10 +1561,37 @@ def atomic_replace(path, build: Callable[[str], None]) -> None:
         raise
 
 
+TEMP_PREFIX = ".kefu-"
+
+
+def _temp_prefix(path: Path) -> str:
+    return f"{TEMP_PREFIX}{path.name}."
+
+
 def _temp_beside(path: Path, suffix: str) -> str:
-    fd, tmp = tempfile.mkstemp(prefix=".kefu-", suffix=suffix, dir=str(path.parent))
+    """A private (0600) temporary file beside the workbook, named after it (so a later run can find it)."""
+    fd, tmp = tempfile.mkstemp(prefix=_temp_prefix(path), suffix=suffix, dir=str(path.parent))
     os.close(fd)
     return tmp
+
+
+def remove_stale_temps(path) -> List[str]:
+    """Remove temporary files a killed run left beside the workbook; their names, for a test."""
+    path = Path(path)
+    prefix = _temp_prefix(path)
+    gone = []
+    try:
+        names = os.listdir(path.parent)
+    except OSError:
+        return gone
+    for name in names:
+        if name.startswith(prefix):
+            try:
+                os.unlink(path.parent / name)
+                gone.append(name)
+            except OSError:
+                pass
+    return gone
 
 
 def _backup(path: Path) -> None:
@@ -1573,6 +1606,8 @@ def _backup(path: Path) -> None:
         except OSError:
             shutil.copy2(path, tmp)
         os.replace(tmp, path.with_name(path.name + ".bak"))
+        if os.path.exists(tmp):  # the .bak was already a link to this very file: rename() did nothing
+            os.unlink(tmp)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
