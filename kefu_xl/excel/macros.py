@@ -21,28 +21,51 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from ..close import plan as closing
 from ..xlsx import aside
 from ..core import schema
+from ..write import layout
 from ..write import results as writers
 from ..core.grid import Grid, SheetOut
 from ..core.schema import norm_text
 from ..xlsx.who import os_user
 
-HIGHLIGHT = (255, 199, 206)  # light red, like Excel's "bad" style
-HEADER_FILL = (221, 235, 247)
-NUMBER_FORMATS = {"money": "#,##0.00", "date": "yyyy-mm-dd", "pct": "0%", "int": "0", "num": "General",
-                  "text": "@"}
+HIGHLIGHT = layout.MARK_FILL  # light red, like Excel's "bad" style
+HEADER_FILL = layout.HEADER_FILL
+
+
+class WriteFailed(Exception):
+    """Excel refused a write part-way: what was written, and how to get back."""
+
+    def __init__(self, done: Sequence[str], sheet: str, step: str, cause: Exception):
+        self.done, self.sheet, self.step, self.cause = tuple(done), sheet, step, cause
+        written = "、".join(f"「{n}」" for n in done) if done else "没有"
+        super().__init__(
+            f"Excel 在写入「{sheet}」（{step}）时报错：{type(cause).__name__}：{cause}。\n"
+            f"已完整写入的工作表：{written}；「{sheet}」可能只写了一部分；其余工作表没有改动。\n"
+            f"恢复方法：关闭本工作簿并选择「不保存」，即回到月结之前的状态；然后把错误日志发给技术支持。")
 
 
 class XlwingsBook:
-    """The few things a close needs from a workbook, over the xlwings API."""
+    """The few things a close needs from a workbook, over the xlwings API.
+
+    Writes render the sheet-layout description (write.layout) that the file
+    writer renders too.  Excel calls grow with sheets and columns, never with
+    cells: the sheets are looked up once; per sheet one clear, one number
+    format per distinct format (a union of ranges, set before the values so
+    that text stays text), one assignment of all values, one bold and one fill
+    of a union, one width per distinct width, and the marked cells as one
+    union (in pieces of Excel's 255-character address limit).
+    """
 
     def __init__(self, book):
         self.book = book
+        self._sheets: Optional[Dict[str, object]] = None
+
+    def _lookup(self) -> Dict[str, object]:
+        if self._sheets is None:
+            self._sheets = {norm_text(sh.name): sh for sh in self.book.sheets}
+        return self._sheets
 
     def _sheet(self, name: str):
-        for sh in self.book.sheets:
-            if norm_text(sh.name) == name:
-                return sh
-        return None
+        return self._lookup().get(name)
 
     def read(self, names: Iterable[str]) -> Dict[str, Grid]:
         out = {}
@@ -56,45 +79,91 @@ class XlwingsBook:
         return out
 
     def write(self, sheets: Sequence[SheetOut]) -> None:
-        for s in sheets:
-            sh = self._sheet(s.name)
-            if sh is None:
-                sh = self.book.sheets.add(s.name, after=self.book.sheets[len(self.book.sheets) - 1])
-            sh.clear()
-            top = 1
-            if s.title:
-                sh.range((1, 1)).value = s.title
-                sh.range((1, 1)).font.bold = True
-                top = 2
-            rows = [list(s.header)] + [[_cell(v) for v in r] for r in s.rows]
-            sh.range((top, 1)).value = rows
-            head = sh.range((top, 1), (top, len(s.header)))
-            head.font.bold = True
-            head.color = HEADER_FILL
-            for j, (t, w) in enumerate(zip(s.types, s.widths or [None] * len(s.types)), start=1):
-                if s.rows:
-                    sh.range((top + 1, j), (top + len(s.rows), j)).number_format = NUMBER_FORMATS.get(t, "General")
-                if w:
-                    sh.range((1, j)).column_width = w
-            ncols = len(s.header)
-            for r in tuple(s.extra.get("section_rows", ())) + tuple(s.extra.get("header_rows", ())):
-                row = sh.range((r, 1), (r, ncols))
-                row.font.bold = True
-                row.color = HEADER_FILL
-            if s.extra.get("totals_row"):
-                sh.range((s.extra["totals_row"], 1), (s.extra["totals_row"], ncols)).font.bold = True
-            for r, c in s.highlight:
-                sh.range((r, c)).color = HIGHLIGHT
+        """Every sheet rendered and checked first; then written, one sheet after another."""
+        plans = [layout.excel_cells(layout.describe(s)) for s in sheets]
+        for p in plans:
+            check_excel_sheet(p)
+        done: List[str] = []
+        for p in plans:
+            step = "查找工作表"
+            try:
+                sh = self._sheet(p.name)
+                if sh is None:
+                    step = "新建工作表"
+                    sheets_ = self.book.sheets
+                    count = len(sheets_)
+                    sh = sheets_.add(p.name, after=sheets_[count - 1]) if count else sheets_.add(p.name)
+                    self._lookup()[p.name] = sh
+                step = "清空"
+                sh.clear()
+                step = "设置数字格式"
+                for fmt, pieces in p.formats.items():
+                    for address in layout.union_addresses(pieces):
+                        sh.range(address).number_format = fmt
+                step = "写入数值"
+                if p.values:
+                    sh.range((1, 1)).value = p.values
+                step = "设置样式"
+                for address in layout.union_addresses(p.bold):
+                    sh.range(address).font.bold = True
+                for address in layout.union_addresses(p.header_fill):
+                    sh.range(address).color = HEADER_FILL
+                for w, pieces in p.widths.items():
+                    for address in layout.union_addresses(pieces):
+                        sh.range(address).column_width = w
+                for address in layout.union_addresses(p.mark_fill):
+                    sh.range(address).color = HIGHLIGHT
+            except Exception as e:
+                raise WriteFailed(done, p.name, step, e) from e
+            done.append(p.name)
 
     def mark(self, marks: Iterable[Tuple[str, int, int]]) -> None:
-        """Highlight input cells (sheet, row, 1-based column)."""
+        """Highlight input cells (sheet, row, 1-based column): one union per sheet."""
+        by_sheet: Dict[str, List[Tuple[int, int]]] = {}
         for sheet, row, col in marks:
+            if row and col:
+                by_sheet.setdefault(sheet, []).append((row, col))
+        for sheet, cells in by_sheet.items():
             sh = self._sheet(sheet)
-            if sh is not None and row and col:
-                sh.range((row, col)).color = HIGHLIGHT
+            if sh is None:
+                continue
+            for address in layout.union_addresses(layout._cells(cells)):
+                sh.range(address).color = HIGHLIGHT
 
     def alert(self, message: str, title: str = "kefu-xl") -> None:
+        """A message box, or (unattended: KEFU_XL_NO_DIALOG set, as the VBA honours it) the log only."""
+        if unattended():
+            _log(f"{title}: {message}")
+            self.last_message = (title, message)
+            return
         self.book.app.alert(message, title=title)
+
+
+def unattended() -> bool:
+    """No one to click a message box away: tests, scheduled runs (the same switch as the VBA's)."""
+    return bool(os.environ.get("KEFU_XL_NO_DIALOG"))
+
+
+MAX_ROWS, MAX_COLS, MAX_TEXT = 1048576, 16384, 32767
+
+
+def check_excel_sheet(p: layout.ExcelSheet) -> None:
+    """What Excel would refuse, found before the first write (raises ValueError with a Chinese message)."""
+    if p.nrows > MAX_ROWS or p.ncols > MAX_COLS:
+        raise ValueError(f"「{p.name}」有 {p.nrows} 行 {p.ncols} 列，超过 Excel 的上限")
+    for i, row in enumerate(p.values, 1):
+        for j, v in enumerate(row, 1):
+            if v.__class__ is str and len(v) > MAX_TEXT:
+                raise ValueError(f"「{p.name}」第{i}行第{j}列的文字超过 Excel 单元格的上限（{MAX_TEXT} 字）")
+            if isinstance(v, Decimal):
+                raise ValueError(f"「{p.name}」第{i}行第{j}列：内部错误（Decimal 未转换）")
+
+
+def _log(text: str) -> str:
+    log = os.path.join(tempfile.gettempdir(), "kefu-xl-error.log")
+    with open(log, "a", encoding="utf-8") as f:
+        f.write(f"--- {dt.datetime.now().isoformat()}\n{text}\n")
+    return log
 
 
 def problem_cells(problems, grids: Dict[str, Grid]) -> List[Tuple[str, int, int]]:
@@ -113,12 +182,6 @@ def problem_cells(problems, grids: Dict[str, Grid]) -> List[Tuple[str, int, int]
         if col:
             out.append((p.sheet, p.row, col))
     return out
-
-
-def _cell(v):
-    if isinstance(v, Decimal):
-        return float(v)
-    return v
 
 
 def _problem_summary(problems, limit: int = 8) -> str:
@@ -170,10 +233,12 @@ def _guarded(fn, book=None):
     io = XlwingsBook(book)
     try:
         return fn(io)
+    except WriteFailed as e:  # part of the close is in the book: say what, and how to get back
+        log = _log(traceback.format_exc())
+        io.alert(f"{e}\n详细信息已记录在 {log}。", "月结未完成：写入中断")
+        return None
     except Exception as e:  # the user sees a sentence, support gets the traceback
-        log = os.path.join(tempfile.gettempdir(), "kefu-xl-error.log")
-        with open(log, "a", encoding="utf-8") as f:
-            f.write(f"--- {dt.datetime.now().isoformat()}\n{traceback.format_exc()}\n")
+        log = _log(traceback.format_exc())
         io.alert(f"kefu-xl 遇到意外错误（{type(e).__name__}：{e}），工作簿未被修改。\n详细信息已记录在 {log}，"
                  f"请发给技术支持。", "kefu-xl 错误")
         return None

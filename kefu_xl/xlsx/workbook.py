@@ -46,6 +46,7 @@ from xml.etree import ElementTree as ET
 
 from . import aside
 from . import codec
+from ..write import layout
 from ..core.grid import CellError, Grid, SheetOut
 from ..core.schema import col_letter, norm_text
 
@@ -463,10 +464,10 @@ def _cell_ref(text: str) -> Tuple[int, int]:
 
 
 # ---------------------------------------------------------------- styles
-GENERAL, TEXT_FMT, INT_FMT, MONEY_FMT = "General", "@", "0", "#,##0.00"
-DATE_FMT, DATETIME_FMT, PCT_FMT, PCT1_FMT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm", "0%", "0.0%"
-TYPE_FORMATS = {"text": TEXT_FMT, "int": INT_FMT, "num": GENERAL, "money": MONEY_FMT, "date": DATE_FMT,
-                "pct": PCT_FMT, "bool": GENERAL}
+# number formats: the sheet-layout description's (write.layout), which the Excel writer renders too
+GENERAL, TEXT_FMT, INT_FMT, MONEY_FMT = layout.GENERAL, layout.TEXT_FMT, layout.INT_FMT, layout.MONEY_FMT
+DATE_FMT, DATETIME_FMT, PCT_FMT, PCT1_FMT = layout.DATE_FMT, layout.DATETIME_FMT, layout.PCT_FMT, layout.PCT1_FMT
+TYPE_FORMATS = layout.TYPE_FORMATS
 _BUILTIN_FMTS = {GENERAL: 0, "0": 1, "0.00": 2, "#,##0": 3, MONEY_FMT: 4, PCT_FMT: 9, "0.00%": 10, TEXT_FMT: 49}
 _SOLID = '<fill><patternFill patternType="solid"><fgColor rgb="%s"/><bgColor indexed="64"/></patternFill></fill>'
 _FILLS = {"header": _SOLID % "FFDDEBF7", "mark": _SOLID % "FFFFC7CE"}  # light blue; light red like Excel's "Bad"
@@ -787,42 +788,8 @@ def _old_sheet(data: bytes) -> Optional[_OldSheet]:
     return _OldSheet(root, prefix, children)
 
 
-class _Layout(NamedTuple):
-    title_row: int  # 0 when no title
-    header_row: int  # 0 when no header
-    first_row: int  # sheet row of rows[0]
-    last_row: int
-    ncols: int
-
-
-def _layout(s: SheetOut) -> _Layout:
-    title_row = 1 if s.title else 0
-    header_row = title_row + 1 if s.header else 0
-    first = max(title_row, header_row) + 1
-    ncols = max([len(s.header), len(s.types), 1] + [len(r) for r in s.rows])
-    return _Layout(title_row, header_row, first, max(first + len(s.rows) - 1, first - 1, 1), ncols)
-
-
-def _pct_format(values) -> str:
-    """0% when every share is a whole percent, else 0.0%."""
-    for v in values:
-        if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool):
-            pct = v * 100
-            if isinstance(pct, float) and math.isfinite(pct) and abs(pct - round(pct)) > 1e-9 \
-                    or isinstance(pct, Decimal) and pct.is_finite() and pct != pct.to_integral_value():
-                return PCT1_FMT
-    return PCT_FMT
-
-
-def _column_formats(s: SheetOut, ncols: int) -> List[str]:
-    fmts = []
-    for j in range(ncols):
-        kind = s.types[j] if j < len(s.types) else "text"
-        if kind == "pct":
-            fmts.append(_pct_format(r[j] for r in s.rows if j < len(r)))
-        else:
-            fmts.append(TYPE_FORMATS.get(kind, GENERAL))
-    return fmts
+_Layout = layout.Placement  # where a sheet's rows go: the layout description's
+_layout = layout.place
 
 
 class _SheetRows:
@@ -838,13 +805,11 @@ class _SheetRows:
         self.s, self.lay, self.date1904 = s, lay, date1904
         # rows[:skip] are not rendered: `kept` is their XML, as the sheet had it (see _keeps)
         self.kept, self.skip, self.count = kept, skip, len(s.rows) - skip
-        fmts = _column_formats(s, lay.ncols)
+        fmts = layout.column_formats(s, lay.ncols)
         self.letters = [col_letter(j) for j in range(1, lay.ncols + 1)]
-        header_rows = set(s.extra.get("header_rows") or ()) | set(s.extra.get("section_rows") or ())
+        header_rows = layout.styled_rows(s)
         totals_row = s.extra.get("totals_row")
-        marks: Dict[int, Set[int]] = {}
-        for r, c in s.highlight:
-            marks.setdefault(r, set()).add(c)
+        marks = layout.marks(s)
 
         def styles_for(r: int) -> _RowStyles:
             marked = marks.get(r, frozenset())
@@ -999,8 +964,7 @@ def _keeps(s: SheetOut, lay: _Layout, span: Optional["_Span | _KeptPack"]) -> bo
     first, last = lay.first_row, lay.first_row + n - 1
     if span is None or n <= 0 or n > len(s.rows) or (span.first, span.last, span.count) != (first, last, n):
         return False
-    special = set(s.extra.get("header_rows") or ()) | set(s.extra.get("section_rows") or ()) | \
-        {r for r, _ in s.highlight} | {s.extra.get("totals_row") or 0}
+    special = set(layout.styled_rows(s)) | set(layout.marks(s)) | {s.extra.get("totals_row") or 0}
     return not any(first <= r <= last for r in special)
 
 
@@ -1067,7 +1031,7 @@ def _sheet_job(part: str, s: SheetOut, styles: _Styles, old: Optional[_OldSheet]
             kept_xml = old_data[span.start:span.end] if _keeps(s, lay, span) else None
     extra = s.extra
     kept = dict(old.children) if old else {}
-    freeze = extra.get("freeze", f"A{lay.first_row}" if lay.header_row else None)
+    freeze = layout.freeze(s, lay)
     head = [_sheet_pr(kept.get("sheetPr", ""), bool(extra.get("fit_to_width"))),
             f'<dimension ref="A1:{col_letter(lay.ncols)}{lay.last_row}"/>',
             _sheet_views(kept.get("sheetViews"), freeze),
