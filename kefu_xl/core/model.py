@@ -228,6 +228,34 @@ class Setting:
     src: Source = field(default=Source("参数"), compare=False)
 
 
+class Metric(NamedTuple):
+    """One row of the 指标 sheet: a person's metric for a month, under one import key."""
+
+    month: Month
+    staff_id: str
+    name: str  # canonical metric name (core.metrics) or the name as written
+    value: Decimal  # rates as fractions (0.95)
+    source: str = ""  # file, sheet and row it was imported from
+    key: str = ""  # import key: source|account|period ("" when typed by hand)
+    src: Source = Source("指标")
+
+
+@dataclass(frozen=True)
+class ImportMapping:
+    """One row of 导入映射: how a 指标 name reaches the rules."""
+
+    column: str  # the 指标 name
+    metric: str = ""  # a metric rule code that reads the value
+    rule: str = ""  # a rule code: events of quantity value × factor are generated at import
+    factor: Decimal = Decimal(1)
+    status: str = ""  # status of generated events
+    scheme: str = ""  # blank: every scheme
+    source: str = ""  # a source name (chitu-presale …); blank: any
+    source_id: str = ""  # DOMAIN ID
+    note: str = ""
+    src: Source = field(default=Source("导入映射"), compare=False)
+
+
 @dataclass(frozen=True)
 class HistoryRow:
     """One person in one closed month, as kept in the 历史 sheet."""

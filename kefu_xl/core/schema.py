@@ -68,6 +68,7 @@ STAFF = SheetSpec("员工", "staff", (
     C("special_deduction", "专项附加扣除", MONEY, 13, note="每月合计，元"),
     C("password", "工资条密码", TEXT, 12, note="空=工号+身份证后六位；都没有则不生成工资条"),
     C("id_tail", "身份证后六位", TEXT, 12),
+    C("accounts", "平台账号", TEXT, 24, note="旺旺/京东/拼多多/抖店/钉钉等账号，多个用逗号或顿号分隔；导入时按此匹配员工"),
 ), note="一人一行。工号不可重复；离职请改状态并填离职日期，不要删行。")
 
 EVENTS = SheetSpec("事件", "events", (
@@ -128,7 +129,28 @@ SETTINGS = SheetSpec("参数", "settings", (
     C("note", "说明", TEXT, 40),
 ), note="本月月份、方案、费率等。")
 
-INPUT_SHEETS = (STAFF, EVENTS, RULES, TIERS, SETTINGS)
+METRICS = SheetSpec("指标", "metrics", (
+    C("month", "月份", TEXT, 9, True),
+    C("id", "工号", TEXT, 10, True),
+    C("metric", "指标", TEXT, 16, True, "指标名称（如 询单转化率、满意率、退款率），见 docs/RULES.md"),
+    C("value", "值", NUM, 12, True, "比率写成 95% 或 0.95"),
+    C("source", "来源", TEXT, 36, note="导入的文件、工作表与行；手工填写可留空"),
+    C("key", "导入键", TEXT, 30, note="数据源|账号|期间；同一键再次导入时替换，请勿修改"),
+), note="每人每月每个指标一行（多个平台账号各一行，计算时合并）。由「导入」写入，也可手工填写。")
+
+IMPORT_MAP = SheetSpec("导入映射", "import_map", (
+    C("scheme", "方案", TEXT, 14, note="空=所有方案"),
+    C("source", "数据源", TEXT, 16, note="chitu-presale、dingtalk-monthly 等；空=任何数据源"),
+    C("column", "指标", TEXT, 16, True, "「指标」表中的指标名称"),
+    C("metric", "指标代码", TEXT, 12, note="规则表中指标类规则的代码：规则读取此值"),
+    C("rule", "规则", TEXT, 12, note="生成「事件」行的规则代码（考勤：迟到、请假、旷工…）"),
+    C("factor", "系数", NUM, 7, note="生成事件的数量 = 值 × 系数；默认 1"),
+    C("status", "状态", TEXT, 8, note="生成事件的状态；默认空（计入）"),
+    C("source_id", "来源", TEXT, 10, note="DOMAIN.md 规则编号"),
+    C("note", "说明", TEXT, 30),
+), note="导入的指标如何进入规则：映射到指标代码，或按系数生成事件。各方案预置，HR 可修改。")
+
+INPUT_SHEETS = (STAFF, EVENTS, RULES, TIERS, SETTINGS, METRICS, IMPORT_MAP)
 
 # ---------------------------------------------------------------- owned sheets
 RESULTS = SheetSpec("结果", "results", (

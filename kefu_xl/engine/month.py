@@ -33,6 +33,7 @@ from ..core import values
 from ..core.model import (CAT_COMMISSION, CAT_FINE, CAT_INFO, CAT_LOSS, CAT_POINTS, CAT_REWARD, ERROR, WARNING,
                     ZERO, Event, HistoryRow, Line, Month, MonthResult, PersonResult, Problem, Source, Staff, money, new_record)
 from ..read.readers import Book, month_setting, scheme_setting, setting_value
+from . import metrics as imported_metrics
 from ..rules.grammar import (MONEY_CATEGORIES, SANCTION_WORDS, WARNING_WORD, Compiled, Cond, Range, Rate, Spec, Step, _fmt,
                     band_value, compile_rules, parse_bands)
 
@@ -146,6 +147,7 @@ class _Run:
     _prior: Dict[Tuple[str, str, str], object] = field(default_factory=dict)  # memo of per-run lookups
     _steps: Dict[tuple, "_Outcome"] = field(default_factory=dict)  # ladder outcomes without entered values
     _entry_free: Dict[str, bool] = field(default_factory=dict)  # event rules needing no entered value
+    imported: Optional[imported_metrics.MonthMetrics] = None  # the month's 指标 rows (_apply_imported_metrics)
 
     def index_history(self):
         for (hm, hs), h in self.history.items():
@@ -705,6 +707,59 @@ def _apply_metrics(run: _Run):
                 run.people[sid].counters.setdefault(code, [ZERO, ZERO])[1] = v
 
 
+def _apply_imported_metrics(run: _Run):
+    """指标 rows (imported exports or typed) become the values of metric rules, through 导入映射.
+
+    A metric rule that also has a value typed in 事件 for the same person is an
+    error (E_METRIC_TWICE): one of the two must go.
+    """
+    table = run.imported = imported_metrics.month_table(run.book, run.opts.month)
+    if not table.people():
+        return
+    codes = [c.code for c in run.rules.values() if c.kind in ("metric", "band", "exclude")]
+    typed = {(ev.staff_id, ev.rule): ev for ev in run.events}
+    done: Dict[Tuple[str, str], str] = {}
+    for m in imported_metrics.metric_mappings(run.book, run.opts.scheme, codes):
+        rule = run.rules.get(m.metric)
+        if rule is None or rule.kind not in ("metric", "band", "exclude"):
+            if any(m.column in table.names(sid) for sid in table.people()):
+                run.problem(m.src.at("指标代码"), "W_MAPPING_CODE",
+                            f"导入映射：指标代码「{m.metric}」不是方案「{run.opts.scheme}」的指标类规则，「{m.column}」未使用",
+                            WARNING)
+            continue
+        for sid in table.people():
+            person = run.people.get(sid)
+            if person is None:
+                continue
+            v, how = table.explain(sid, m.column, m.source)
+            if v is None:
+                continue
+            ev = typed.get((sid, m.metric))
+            if ev is not None:
+                run.problem(ev.src.at("规则"), "E_METRIC_TWICE",
+                            f"{person.staff.name}（{sid}）本月的「{rule.rule.name}」既在「事件」填写，又从「指标」导入"
+                            f"（{m.column}）：请删去其中一处")
+                continue
+            if (sid, m.metric) in done:
+                if done[(sid, m.metric)] != m.column:
+                    run.problem(table.first_src(sid, m.column), "W_METRIC_MAPPED_TWICE",
+                                f"{person.staff.name}（{sid}）的「{rule.rule.name}」已取自「{done[(sid, m.metric)]}」，"
+                                f"「{m.column}」未使用", WARNING)
+                continue
+            done[(sid, m.metric)] = m.column
+            person.metrics[m.metric] = v
+            person.counters.setdefault(m.metric, [ZERO, ZERO])[1] = v
+
+
+def metric_of(run: _Run, person: _Person, name: str) -> Optional[Decimal]:
+    """A person's metric this month: the value of the metric rule `name` (from 事件 or, through 导入映射,
+    from 指标), else the 指标 row(s) named `name` combined (engine.metrics).  None when there is none."""
+    v = person.metrics.get(name)
+    if v is None and run.imported is not None:
+        v = run.imported.value(person.staff.id, name)
+    return v
+
+
 def _apply_event_metrics(run: _Run):
     """Per-event rules with entered amounts (e.g. sales with a commission rate) are metrics too."""
     for person in run.people.values():
@@ -835,8 +890,8 @@ def _single_ref(run: _Run, person: _Person, ref: str) -> Optional[Decimal]:
     if ref == "名次":
         return Decimal(person.rank) if person.rank is not None else None
     rule = run.rules.get(ref)
-    if rule is None:
-        return None
+    if rule is None:  # a 指标 name (imported or typed in the 指标 sheet)
+        return run.imported.value(person.staff.id, ref) if run.imported is not None else None
     if rule.kind in ("metric", "band", "exclude", "shared"):
         return person.metrics.get(ref)
     c = person.counters.get(ref)
@@ -1296,6 +1351,7 @@ STAGES = (
     _select_events,
     _apply_event_rules,
     _apply_metrics,
+    _apply_imported_metrics,
     _apply_event_metrics,
     _apply_ratings,
     _apply_bands,

@@ -20,8 +20,8 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 from ..core import schema
 from ..core import values
 from ..core.grid import Grid
-from ..core.model import (ACTIVE, ERROR, LEFT, WARNING, Event, HistoryRow, Month, Problem, Rule, Setting,
-                    ZERO, Source, Staff, Tier, new_history_row, new_record)
+from ..core.model import (ACTIVE, ERROR, LEFT, WARNING, Event, HistoryRow, ImportMapping, Metric, Month, Problem,
+                    Rule, Setting, ZERO, Source, Staff, Tier, new_history_row, new_record)
 from ..rules.grammar import PHYSICAL_WORDS, kind_of
 from ..core.schema import SheetSpec, norm_text
 
@@ -245,6 +245,9 @@ def read_staff(grid: Optional[Grid]) -> Tuple[Tuple[Staff, ...], List[Problem]]:
             v = c.text(key)
             if v:
                 extra[key] = v
+        accounts = split_accounts(c.text("accounts"))
+        if accounts:
+            extra["accounts"] = accounts
         for name_, v in row.extra.items():
             extra[name_] = v
         if sid and sid in seen:
@@ -257,6 +260,75 @@ def read_staff(grid: Optional[Grid]) -> Tuple[Tuple[Staff, ...], List[Problem]]:
                                        f"员工「{name}」已离职但没有填写离职日期，按已离职处理", WARNING))
         out.append(Staff(sid, name, c.text("tier"), c.text("role"), hired, c.text("group"), status, left,
                          extra, row.src()))
+    return tuple(out), problems
+
+
+_ACCOUNT_SEP = re.compile(r"[,，;；、\n]+")
+
+
+def split_accounts(text: str) -> Tuple[str, ...]:
+    """The 平台账号 cell: accounts separated by commas, semicolons or 、 (a shop prefix such as
+    "天猫:小王" is part of the account as written)."""
+    return tuple(a.strip() for a in _ACCOUNT_SEP.split(text or "") if a.strip())
+
+
+# ---------------------------------------------------------------- 指标, 导入映射
+def read_metrics(grid: Optional[Grid]) -> Tuple[Tuple[Metric, ...], List[Problem]]:
+    """The 指标 rows (a missing sheet: none).  The same person, month, metric and import key twice is an
+    error; rates are read as fractions ("95%" and 0.95 alike; a rate above 1 is a percent)."""
+    from ..core import metrics as catalogue
+    if grid is None:
+        return (), []
+    t = read_table(grid, schema.METRICS)
+    problems = [p for p in t.problems if p.code != "E_HEADER_MISSING"]
+    out: List[Metric] = []
+    seen: Dict[tuple, int] = {}
+    for row in t.rows:
+        c = _Collector(row, problems)
+        m = None
+        try:
+            m = values.month(row.get("month"))
+        except ValueError as e:
+            c._fail("month", "E_BAD_MONTH", str(e))
+        if m is None and c.ok:
+            c._fail("month", "E_REQUIRED", f"「{row.header('month')}」不能为空")
+        sid = c.code("id", required=True)
+        name = c.text("metric", required=True)
+        v = c.rate("value") if catalogue.is_rate(name) else c.decimal("value")
+        if v is None and c.ok:
+            c._fail("value", "E_REQUIRED", f"「{row.header('value')}」不能为空")
+        key = c.text("key")
+        if not c.ok:
+            continue
+        k = (m, sid, name, key)
+        if k in seen:
+            c._fail("metric", "E_METRIC_DUPLICATE",
+                    f"{m} 工号「{sid}」的指标「{name}」重复（第 {seen[k]} 行已有{'，导入键相同' if key else ''}）")
+            continue
+        seen[k] = row.row
+        out.append(Metric(m, sid, name, v, c.text("source"), key, row.src("value")))
+    return tuple(out), problems
+
+
+def read_import_map(grid: Optional[Grid]) -> Tuple[Tuple[ImportMapping, ...], List[Problem]]:
+    """The 导入映射 rows (a missing sheet: none)."""
+    if grid is None:
+        return (), []
+    t = read_table(grid, schema.IMPORT_MAP)
+    problems = [p for p in t.problems if p.code != "E_HEADER_MISSING"]
+    out: List[ImportMapping] = []
+    for row in t.rows:
+        c = _Collector(row, problems)
+        column = c.text("column", required=True)
+        metric, rule = c.code("metric"), c.code("rule")
+        factor = c.decimal("factor")
+        if c.ok and not metric and not rule:
+            c._fail("metric", "E_MAPPING", f"导入映射「{column}」应填写 指标代码 或 规则")
+        if not c.ok:
+            continue
+        out.append(ImportMapping(column, metric, rule, Decimal(1) if factor is None else factor, c.text("status"),
+                                 c.code("scheme"), c.code("source"), c.text("source_id"), c.text("note"),
+                                 row.src()))
     return tuple(out), problems
 
 
@@ -767,6 +839,8 @@ class Book:
     settings: Tuple[Setting, ...]
     history: Tuple[HistoryRow, ...] = ()
     log: Tuple[Tuple[Any, ...], ...] = ()
+    metrics: Tuple[Metric, ...] = ()  # 指标 rows (engine.metrics combines them per person and month)
+    import_map: Tuple[ImportMapping, ...] = ()  # 导入映射 rows
 
     def setting(self, key: str, month: Optional[Month] = None, default=None):
         return setting_value(self.settings, key, month, default)
@@ -805,10 +879,12 @@ def read_book(grids: Mapping[str, Grid], year: Optional[int] = None) -> Tuple[Bo
     rules, p_rules = read_rules(grids.get(schema.RULES.name))
     tiers, p_tiers = read_tiers(grids.get(schema.TIERS.name))
     history, p_history = read_history(grids.get(schema.HISTORY.name))
+    metric_rows, p_metrics = read_metrics(grids.get(schema.METRICS.name))
+    mapping, p_mapping = read_import_map(grids.get(schema.IMPORT_MAP.name))
     # the events last (the largest sheet: the others are read while it is parsed), their problems in sheet order
     events, p = read_events(grids.get(schema.EVENTS.name), year)
-    problems += p + p_rules + p_tiers + p_history
-    return Book(staff, events, rules, tiers, settings, history), problems
+    problems += p + p_rules + p_tiers + p_history + p_metrics + p_mapping
+    return Book(staff, events, rules, tiers, settings, history, (), metric_rows, mapping), problems
 
 
 MONTH_KEYS = ("月份", "本月", "考核月份", "当前月份")

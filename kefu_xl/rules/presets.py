@@ -181,6 +181,34 @@ RULES: List[Dict] = [
     R(_I, "特别贡献", "特别贡献奖", "计次", "E-5", amount="2000~5000", category="奖金"),
 ]
 
+def M(scheme, column, source_id, metric="", rule="", factor=None, source="", note="") -> Dict:
+    return {"scheme": scheme, "source": source, "column": column, "metric": metric, "rule": rule, "factor": factor,
+            "status": "", "source_id": source_id, "note": note}
+
+
+# 导入映射: how the 指标 names of imported exports reach each scheme's rules (HR can edit).  A 指标 name
+# equal to a metric rule's code needs no row (退款率 in aftersales-130).
+IMPORT_MAP: List[Dict] = [
+    M(_T1, "销售额", "A1-1", metric="业绩", note="店铺业绩取导出的销售额"),
+    M(_T30, "销售额", "A2-2", metric="业绩", note="月度绩效取导出的销售额"),
+    M(_K, "退款率", "K-3", metric="退款率", note="赤兔售前明细等的退款率"),
+    M(_K, "迟到次数", "K-4", rule="迟到", factor=1, note="每次迟到一条事件（−5）"),
+    M(_K, "事假天数", "K-4", rule="请假", factor=1, note="每天事假一条请假（−5）"),
+    M(_K, "病假天数", "K-4", rule="请假", factor=1, note="每天病假一条请假（−5）"),
+    M(_K, "旷工天数", "K-4", rule="旷工", factor=1, note="每天旷工一条事件（−10）"),
+    M(_B, "销售额", "B-3", metric="销售额"),
+    M(_B, "满意率", "B-4f", metric="满意度", note="平台的满意率即满意及以上的比例"),
+    M(_B, "迟到次数", "B-4i", rule="迟到早退", factor=1, note="全勤判断：迟到早退=0"),
+    M(_B, "早退次数", "B-4i", rule="迟到早退", factor=1),
+    M(_I, "满意率", "E-2,C-8", metric="满意度"),
+]
+
+
+def import_map_rows(scheme: str = "") -> List[Dict]:
+    """Preset 导入映射 rows, of one scheme or of all."""
+    return [dict(r) for r in IMPORT_MAP if not scheme or r["scheme"] == scheme]
+
+
 TIERS: List[Dict] = [
     {"tier": "实习", "base_pay": 3000, "bonus_rate": "10%", "promote_to": "初级", "promote_months": 3},
     {"tier": "初级", "base_pay": 4000, "bonus_rate": "15%", "seniority_step": 50, "seniority_cap": 500,

@@ -24,7 +24,7 @@ FIXED_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
 EMPTY_ROWS = {"staff": 60, "events": 600}
 DASHBOARD = "看板"
 CHART_SHEET = reports.CHART_SHEET
-ORDER = ("说明", DASHBOARD, "员工", "事件", "规则", "等级", "参数", "结果", "明细", "荣誉榜", CHART_SHEET, "工资表",
+ORDER = ("说明", DASHBOARD, "员工", "事件", "规则", "等级", "参数", "指标", "导入映射", "结果", "明细", "荣誉榜", CHART_SHEET, "工资表",
          "工资条", "小红花", "历史", "问题", "操作记录", "趋势", "组别", "分布", "封存", "工资历史", "xlwings.conf")
 HIDDEN = ("封存", "工资历史", "xlwings.conf")
 FORMATS = {schema.DATE: "yyyy-mm-dd", schema.MONEY: "#,##0.00", schema.PCT: "0.0%", schema.INT: "0",
@@ -116,6 +116,8 @@ SHEET_HELP = {
     "规则": "输入：规则即数据，每行一条；方案 为空表示所有方案都用。已预置全部方案。",
     "等级": "输入：岗位等级、基本工资、奖金比例、津贴、晋升条件。",
     "参数": "输入：月份、方案、公示天数、社保费率、最低工资等，可按 生效月份 分段。",
+    "指标": "输入：每人每月的指标（询单转化率、满意率、退款率、迟到次数…），由【导入】从平台与考勤导出写入，也可手工填写。",
+    "导入映射": "输入：导入的指标如何进入规则（指标代码），或按系数生成事件（考勤：迟到、请假、旷工）。各方案预置。",
     "结果": "月结写入：每人得分、名次、评定、奖罚金额和提示。",
     "明细": "月结写入：每一分、每一元的来历（事件行、规则、政策出处）。",
     "荣誉榜": "月结写入：本月、本季度、本年度的奖项，以及需要 HR 处理的事项。",
@@ -217,7 +219,8 @@ def _owned(wb, ws, spec: SheetSpec, header_fmt) -> None:
 
 
 def build_template(path, vba_project: Optional[bytes] = None, scheme: str = presets.DEFAULT_SCHEME,
-                   month: str = "2026-11", staff: Sequence[Dict] = (), events: Sequence[Dict] = ()) -> Path:
+                   month: str = "2026-11", staff: Sequence[Dict] = (), events: Sequence[Dict] = (),
+                   metrics: Sequence[Dict] = ()) -> Path:
     """Write the template to `path` (.xlsm with a VBA project, .xlsx without).
 
     `staff` and `events` (dict rows keyed by column keys) pre-fill the input
@@ -256,6 +259,8 @@ def build_template(path, vba_project: Optional[bytes] = None, scheme: str = pres
     settings = presets.setting_rows(scheme, month)
     _add_table(wb, sheets["参数"], schema.SETTINGS, settings, 10, header_fmt)
     _scheme_dropdown(sheets["参数"], settings)
+    _add_table(wb, sheets["指标"], schema.METRICS, list(metrics), 200, header_fmt)
+    _add_table(wb, sheets["导入映射"], schema.IMPORT_MAP, presets.import_map_rows(), 20, header_fmt)
 
     # owned sheets: headers only, the close writes the rest
     for spec in schema.OWNED_SHEETS:
