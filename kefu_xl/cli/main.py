@@ -6,16 +6,16 @@ Exit status (CONTRACT.md): 0 done, 1 input errors (nothing written),
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import unicodedata
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import TYPE_CHECKING, List, Optional, Sequence
 
 from .. import __version__
-from ..close.plan import EXIT_INPUT, EXIT_OK, EXIT_REFUSED
-from ..core.model import Month, Problem
-from ..core.values import month as parse_month
+from ..core.exits import EXIT_INPUT, EXIT_OK, EXIT_REFUSED
+
+if TYPE_CHECKING:  # each command imports what it uses when it runs: `--help` and `--version` stay fast
+    from ..core.model import Month, Problem
 
 
 def _width(s: str) -> int:
@@ -46,6 +46,7 @@ def format_problems(problems: Sequence[Problem]) -> str:
 def _month_arg(text: Optional[str]) -> Optional[Month]:
     if text is None:
         return None
+    from ..core.values import month as parse_month
     try:
         return parse_month(text)
     except ValueError as e:
@@ -78,6 +79,7 @@ def cmd_close(args) -> int:
     except xlsxio.WorkbookError as e:
         return _fail(str(e))
     if args.json:
+        import json
         print(json.dumps(plan.as_json(), ensure_ascii=False, indent=1))
     else:
         if plan.problems:
@@ -102,6 +104,7 @@ def cmd_check(args) -> int:
         return _fail(str(e))
     errors = [p for p in problems if p.is_error]
     if args.json:
+        import json
         print(json.dumps([p.as_json() for p in problems], ensure_ascii=False, indent=1))
     elif problems:
         print(format_problems(problems))

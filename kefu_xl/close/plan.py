@@ -35,9 +35,7 @@ assert set(READ_NAMES) >= {s.name for s in schema.INPUT_SHEETS}
 # sheets a close only appends to: their rows as read are kept (SheetOut.extra kept_rows)
 APPEND_ONLY_NAMES = (schema.HISTORY.name, "工资历史", schema.SEALS.name, schema.LOG.name)
 
-EXIT_OK = 0
-EXIT_INPUT = 1
-EXIT_REFUSED = 2
+from ..core.exits import EXIT_INPUT, EXIT_OK, EXIT_REFUSED  # noqa: F401 (named here too)
 
 
 @dataclass(frozen=True)
