@@ -70,7 +70,7 @@ def _close(path: str) -> dict:
     times: Dict[str, float] = {}
     seen = {}
     load_file = files.load_file
-    files.load_file = lambda p: seen.setdefault("loaded", load_file(p))  # to count the events read
+    files.load_file = lambda *a, **k: seen.setdefault("loaded", load_file(*a, **k))  # to count the events read
     try:
         plan = files.close_file(copy, Month(gen.MONTH.year, gen.MONTH.month), user="bench", now=NOW, times=times)
         codes: Dict[str, int] = {}
