@@ -55,10 +55,24 @@ def test_no_fork_runs_here():
     assert job.result() == (os.getpid(), 1)
 
 
+def _sleeps(seconds):
+    import time
+    time.sleep(seconds)
+    return "done"
+
+
 def test_cancel_stops_the_child():
-    job = aside.start(_pid_and, 2)
+    job = aside.start(_sleeps, 60)
+    child = job.pid
+    assert (child is not None) == aside.CAN_FORK
     job.cancel()
     assert job.pid is None
+    assert job.value("nothing") == "nothing"  # no value from a cancelled child, and none computed here
+    if child is not None:
+        with pytest.raises(ChildProcessError):  # killed and reaped: no such child any more
+            os.waitpid(child, os.WNOHANG)
+        with pytest.raises(ProcessLookupError):
+            os.kill(child, 0)
 
 
 def test_seal_computed_aside_equals_the_seal_computed_here(monkeypatch):

@@ -31,7 +31,8 @@ def test_malformed_input_reported_at_its_cell(name, scheme, mutate, code, sheet,
     expected_row = new_row if row is None else row
     hits = [p for p in errors if p.code == code]
     assert hits, f"{code} not in {[(p.code, p.sheet, p.row, p.column, p.message) for p in problems]}"
-    if sheet:
-        assert any(p.sheet == sheet and (expected_row == 0 or p.row == expected_row) and (not column or p.column == column)
-                   for p in hits), [(p.sheet, p.row, p.column) for p in hits]
+    # every case names its cell exactly: a missing sheet is row 0 and no column, a whole-sheet problem row 1
+    assert sheet and column is not None
+    assert any((p.sheet, p.row, p.column) == (sheet, expected_row, column) for p in hits), \
+        [(p.sheet, p.row, p.column) for p in hits]
     assert all(p.message and any("\u4e00" <= ch <= "\u9fff" for ch in p.message) for p in hits)

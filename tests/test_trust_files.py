@@ -31,7 +31,8 @@ def test_bad_input_file_is_unchanged_byte_for_byte(tmp_path, name, scheme, mutat
     hits = [p for p in plan.errors if p.code == code]
     assert hits, [(p.code, p.row, p.column) for p in plan.problems]
     want_row = new_row if row is None else row
-    assert any(p.sheet == sheet and (want_row == 0 or p.row == want_row) for p in hits)
+    assert any((p.sheet, p.row, p.column) == (sheet, want_row, column) for p in hits), \
+        [(p.sheet, p.row, p.column) for p in hits]
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["book.xlsx"]
 

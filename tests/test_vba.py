@@ -227,6 +227,10 @@ def test_libreoffice_compiles_and_runs_the_generated_registration():
     """LibreOffice has no MacroOptions: the Sub must still compile and finish (errors are ignored)."""
     out = _run("KefuFunctions.KefuRegisterFunctions")
     assert "error" not in out, out
+    assert "KefuFunctions" in out["modules"]["VBAProject"]
+    # the Sub ran to its end: a Sub returns nothing, and its last line restored ThisWorkbook.Saved,
+    # so registering the help texts leaves the document unmodified
+    assert out["value"] is None and out["modified"] is False, out
 
 
 # ---------------------------------------------------------------- pyOpenVBA's interpreter runs it

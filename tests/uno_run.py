@@ -78,6 +78,7 @@ def main():
         try:
             value, _, _ = script.invoke((), (), ())
             out["value"] = _plain(value)
+            out["modified"] = bool(doc.isModified())
         except Exception as e:
             out["error"] = repr(e)
         if cell:

@@ -81,12 +81,16 @@ def options_for(book: Book, month: Optional[Month] = None, scheme: Optional[str]
         sch = schemes[0] if len(schemes) == 1 else ""
     ties = values.text(setting_value(book.settings, "并列规则", m, TIE_SHARED)) or TIE_SHARED
     if ties not in (TIE_SHARED, TIE_BY_ID):
-        problems.append(Problem("E_SETTING_VALUE", f"并列规则「{ties}」应为 并列 或 工号", "参数"))
+        from ..read.readers import setting_source
+        problems.append(Problem.at(setting_source(book.settings, "并列规则") or Source("参数"), "E_SETTING_VALUE",
+                                   f"并列规则「{ties}」应为 并列 或 工号"))
         ties = TIE_SHARED
     try:
         pdays = int(values.decimal(setting_value(book.settings, "公示天数", m, 3)) or 3)
     except (ValueError, TypeError):
-        problems.append(Problem("E_SETTING_VALUE", "公示天数应为整数", "参数"))
+        from ..read.readers import setting_source
+        problems.append(Problem.at(setting_source(book.settings, "公示天数") or Source("参数"), "E_SETTING_VALUE",
+                                   "公示天数应为整数"))
         pdays = 3
     return Options(m, sch, ties, pdays, as_of), problems
 

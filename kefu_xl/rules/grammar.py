@@ -368,7 +368,7 @@ def compile_rules(rules: Iterable[Rule], scheme: str) -> Tuple[Dict[str, Compile
         try:
             c = compile_rule(r)
         except ValueError as e:
-            problems.append(Problem.at(r.src, "E_RULE_PARAM", f"规则「{r.code}」：{e}"))
+            problems.append(Problem.at(r.src.at(getattr(e, "column", "")), "E_RULE_PARAM", f"规则「{r.code}」：{e}"))
             continue
         if r.code in out:
             problems.append(Problem.at(r.src.at("代码"), "E_RULE_DUPLICATE",
@@ -383,19 +383,19 @@ def compile_rule(r: Rule) -> Compiled:
     kind = r.kind
     points = _spec(r, "分值", r.points)
     amount = _spec(r, "金额", r.amount)
-    params = parse_params(r.params)
+    params = _in_column("参数", parse_params, r.params)
     window = WINDOWS.get(r.window, None)
     if window is None:
         if re.fullmatch(r"\d+", r.window or ""):
             window = r.window
         else:
-            raise ValueError(f"周期「{r.window}」应为 月/季/年/累计 或月数")
+            raise RuleParamError("周期", f"周期「{r.window}」应为 月/季/年/累计 或月数")
     scope = SCOPES.get(r.scope)
     if scope is None:
-        raise ValueError(f"范围「{r.scope}」应为 个人/全组/全体")
+        raise RuleParamError("范围", f"范围「{r.scope}」应为 个人/全组/全体")
     category = CATEGORIES.get(r.category, None) if r.category else None
     if r.category and category is None:
-        raise ValueError(f"类别「{r.category}」应为 积分/奖金/罚款/赔偿/提成/记录")
+        raise RuleParamError("类别", f"类别「{r.category}」应为 积分/奖金/罚款/赔偿/提成/记录")
     if category is None:
         category = _default_category(amount)
     bands: Tuple[Band, ...] = ()
@@ -403,24 +403,24 @@ def compile_rule(r: Rule) -> Compiled:
         if kind == "rating":
             bands = tuple(Band("=", Decimal(0), values.decimal(v)) for _, v in params.pairs)
         else:
-            bands = parse_bands(params.pairs, label_out=(kind == "grade" or category == CAT_INFO))
+            bands = _in_column("参数", parse_bands, params.pairs, label_out=(kind == "grade" or category == CAT_INFO))
         if not params.pairs:
-            raise ValueError("参数中没有分档（例如 <=5%:30;<=8%:20）")
+            raise RuleParamError("参数", "参数中没有分档（例如 <=5%:30;<=8%:20）")
     if kind == "rating":
         for label, v in params.pairs:
             if values.decimal(v) is None:
-                raise ValueError(f"评级「{label}」缺少分值")
+                raise RuleParamError("参数", f"评级「{label}」缺少分值")
     if kind == "event" and points is None and amount is None and not params.options.get("提示"):
-        raise ValueError("计次类规则需要在 分值 或 金额 中写明每次的数值")
+        raise RuleParamError("分值", "计次类规则需要在 分值 或 金额 中写明每次的数值")
     if kind in ("rank",) and not params.pairs:
-        raise ValueError("排名类规则需要在参数中写名次奖励，例如 1:5;2:3;3:1")
+        raise RuleParamError("参数", "排名类规则需要在参数中写名次奖励，例如 1:5;2:3;3:1")
     if kind == "streak" and not params.get("月数"):
-        raise ValueError("连续类规则需要参数 月数=N")
+        raise RuleParamError("参数", "连续类规则需要参数 月数=N")
     if kind in ("component",) and points is None:
-        raise ValueError("维度需要在分值中写基础分（例如 20）")
-    _check_contradictions(kind, bands, params)
+        raise RuleParamError("分值", "维度需要在分值中写基础分（例如 20）")
+    _in_column("参数", _check_contradictions, kind, bands, params)
     if r.cap is not None and r.floor is not None and r.cap < r.floor:
-        raise ValueError(f"上限 {_fmt(r.cap)} 小于下限 {_fmt(r.floor)}")
+        raise RuleParamError("上限", f"上限 {_fmt(r.cap)} 小于下限 {_fmt(r.floor)}")
     return Compiled(r, kind, points, amount, params, window, scope, category, bands)
 
 
@@ -465,7 +465,25 @@ def _spec(r: Rule, column: str, text) -> Optional[Spec]:
     try:
         return parse_spec(text)
     except ValueError as e:
-        raise ValueError(f"{column}：{e}") from None
+        raise RuleParamError(column, f"{column}：{e}") from None
+
+
+class RuleParamError(ValueError):
+    """A rule row that cannot be compiled, with the 规则 column at fault (reported at that cell)."""
+
+    def __init__(self, column: str, message: str):
+        super().__init__(message)
+        self.column = column
+
+
+def _in_column(column: str, fn, *args, **kw):
+    """fn(*args) with its ValueError reported at `column`."""
+    try:
+        return fn(*args, **kw)
+    except RuleParamError:
+        raise
+    except ValueError as e:
+        raise RuleParamError(column, str(e)) from None
 
 
 def _default_category(amount: Optional[Spec]) -> str:
