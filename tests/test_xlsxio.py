@@ -710,7 +710,7 @@ def test_a_second_close_copies_the_append_only_sheets_and_gives_what_writing_the
     before = _members(book)
     plan = closing.plan_close(files.load_file(book), Month(2026, 11), user="t")
     kept = {s.name: s.extra.get("kept_rows") for s in plan.sheets if s.extra.get("kept_rows")}
-    assert set(kept) == {"历史", "工资历史", "封存", "操作记录"} and kept["操作记录"] == 1
+    assert set(kept) == {"历史", "工资历史", "封存", "操作记录", "结转"} and kept["操作记录"] == 1
     again = [SheetOut(s.name, s.header, s.types, s.rows, s.widths, s.title, s.highlight,
                       {k: v for k, v in s.extra.items() if k != "kept_rows"}) for s in plan.sheets]
     copied, rewritten = tmp_path / "copied.xlsm", tmp_path / "rewritten.xlsm"
@@ -740,7 +740,7 @@ def test_rows_packed_ahead_give_the_same_workbook_and_a_stale_pack_is_not_used(t
     now = dt.datetime(2026, 12, 1, 9, 0)
     plan = closing.plan_close(files.load_file(book), Month(2026, 11), user="t", now=now)
     packs = xlsxio.pack_rows(book, closing.APPEND_ONLY_NAMES)
-    assert len(packs) == 4 and all(p.first == 2 and p.count == p.last - 1 for p in packs.values())
+    assert len(packs) == 5 and all(p.first == 2 and p.count == p.last - 1 for p in packs.values())
     plain, packed = tmp_path / "plain.xlsm", tmp_path / "packed.xlsm"
     xlsxio.write_sheets(book, plain, plan.sheets)
     xlsxio.write_sheets(book, packed, plan.sheets, packs)

@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..xlsx import aside
 from ..engine import month as engine
+from ..engine import carry
 from ..payroll import pay as payroll
 from ..write import reports
 from ..core import schema
@@ -29,11 +30,11 @@ OWNED_NAMES = tuple(s.name for s in schema.OWNED_SHEETS) + PAY_SHEETS + reports.
 # in the order `load` turns them into records (the largest, 事件, is parsed first, by itself: xlsxio.Grids)
 READ_NAMES = ("工资历史", schema.LOG.name, schema.SEALS.name, schema.SETTINGS.name, schema.STAFF.name,
               schema.RULES.name, schema.TIERS.name, schema.HISTORY.name, schema.METRICS.name, schema.IMPORT_MAP.name,
-              schema.EVENTS.name)
+              schema.CARRY.name, schema.EVENTS.name)
 assert set(READ_NAMES) >= {s.name for s in schema.INPUT_SHEETS}
 
 # sheets a close only appends to: their rows as read are kept (SheetOut.extra kept_rows)
-APPEND_ONLY_NAMES = (schema.HISTORY.name, "工资历史", schema.SEALS.name, schema.LOG.name)
+APPEND_ONLY_NAMES = (schema.HISTORY.name, "工资历史", schema.SEALS.name, schema.LOG.name, schema.CARRY.name)
 
 from ..core.exits import EXIT_INPUT, EXIT_OK, EXIT_REFUSED  # noqa: F401 (named here too)
 
@@ -120,7 +121,9 @@ def compute(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt.da
     result = engine.compute_month(book, month, as_of=as_of)
     problems: List[Problem] = list(loaded.problems) + list(result.problems)
     if loaded.seals:
-        problems += seal.check(book, loaded.seals, closed_months(book.history), _schemes(book.history, loaded))
+        closed = closed_months(book.history)
+        problems += seal.check(book, loaded.seals, closed, _schemes(book.history, loaded),
+                               skip=carry.uncounted_rows(book.carry, closed))
     if not result.people and result.errors:
         return result, (), problems
     policy, p = payroll.policy_for(book.settings, result.month)
@@ -197,6 +200,7 @@ def _plan_close(loaded: Loaded, month: Optional[Month], as_of: Optional[dt.date]
                                      f"第 {version} 版，方案 {result.scheme}，{len(result.people)} 人，"
                                      f"{len(result.problems)} 条提示", digest),)
     seals = tuple(loaded.seal_rows) + new_seals
+    carry_rows = tuple(writers.carry_rows(book.carry)) + carry.ledger_rows(m, version, result.pending, result.carried)
     sheets = (
         writers.results_sheet(result),
         writers.details_sheet(result),
@@ -204,6 +208,7 @@ def _plan_close(loaded: Loaded, month: Optional[Month], as_of: Optional[dt.date]
         writers.problems_sheet(problems),
         writers.log_sheet(log, kept=len(loaded.log_rows)),
         writers.seals_sheet(seals, kept=len(loaded.seal_rows)),
+        writers.carry_sheet(carry_rows, kept=len(book.carry)),
         payroll.payroll_sheet(pays, m),
         payroll.payslip_sheet(pays, m),
         payroll.pay_history_sheet(pay_hist, loaded.pay_history),

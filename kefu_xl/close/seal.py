@@ -194,8 +194,10 @@ def read_seals(grid: Optional[Grid]) -> Tuple[Dict[Month, Seal], List[Tuple]]:
     return latest, raw
 
 
-def check(book: Book, seals: Dict[Month, Seal], closed: Iterable[Month], schemes: Dict[Month, str]) -> List[Problem]:
-    """Edits to sealed months, as problems naming the rows."""
+def check(book: Book, seals: Dict[Month, Seal], closed: Iterable[Month], schemes: Dict[Month, str],
+          skip: Optional[Dict[Month, set]] = None) -> List[Problem]:
+    """Edits to sealed months, as problems naming the rows.  `skip`: per month, the 事件 rows its
+    close did not count (engine/carry.py): they may change (status, dates) and are counted later."""
     problems: List[Problem] = []
     prints = _Prints(book)
     for m in sorted(closed):
@@ -206,9 +208,12 @@ def check(book: Book, seals: Dict[Month, Seal], closed: Iterable[Month], schemes
         for kind in KINDS:
             if kind == EVENTS and not now[kind]:
                 continue  # the whole month was cleared from 事件 after its close: archived, not edited
-            sealed = {fp: list(rows) for fp, rows in seal.items(kind).items()}
+            free = (skip or {}).get(m, ()) if kind == EVENTS else ()
+            sealed = {fp: [r for r in rows if r not in free] for fp, rows in seal.items(kind).items()}
             added = []
             for row, fp, label in now[kind]:
+                if row in free:
+                    continue
                 if sealed.get(fp):
                     sealed[fp].pop()
                 else:

@@ -279,6 +279,23 @@ class HistoryRow:
     src: Source = field(default=Source("历史"), compare=False)
 
 
+class CarryRow(NamedTuple):
+    """One line of the 结转 sheet: an event a close did not count (未计入), or an event of an earlier
+    month a close counted because it became countable since (已计入).  Written by every close; a row
+    counts only while its close (月份, 版本) is the month's closed version (a reopen voids it)."""
+
+    month: Month  # the close that wrote the row
+    version: int
+    event_row: int  # 事件 sheet row
+    staff_id: str
+    rule: str
+    state: str  # 未计入 / 已计入
+    origin: Month  # the month the event is dated in
+    date: Optional[_dt.date] = None
+    note: str = ""
+    src: Source = Source("结转")
+
+
 _HISTORY_FIELDS = tuple(HistoryRow.__dataclass_fields__)
 
 
@@ -359,6 +376,7 @@ class MonthResult:
     problems: Tuple[Problem, ...]
     pending: Tuple[Event, ...] = ()  # events not yet effective (workflow)
     ranked: int = 0
+    carried: Tuple[Tuple[Event, Month], ...] = ()  # events of earlier months counted now, with their month
 
     @property
     def errors(self) -> Tuple[Problem, ...]:

@@ -210,6 +210,19 @@ SEALS = SheetSpec("封存", "seals", (
     C("items", "行指纹", TEXT, 80),
 ), owned=True, note="每个已月结月份所用输入的逐行指纹，用于发现月结后的修改。请勿编辑。")
 
+CARRY = SheetSpec("结转", "carry", (
+    C("month", "月份", TEXT, 9),
+    C("version", "版本", INT, 6),
+    C("event_row", "事件行", INT, 8),
+    C("date", "日期", DATE, 12),
+    C("id", "工号", TEXT, 10),
+    C("rule", "规则", TEXT, 14),
+    C("state", "结果", TEXT, 8, note="未计入/已计入"),
+    C("origin", "原月份", TEXT, 9),
+    C("note", "说明", TEXT, 40),
+), owned=True, note="每次月结记下未计入的事件（公示中、待审、异议中）和本次补计入的以前月份事件，"
+                    "以后的月结据此补计入且只计一次。请勿编辑。")
+
 PROBLEMS = SheetSpec("问题", "problems", (
     C("severity", "级别", TEXT, 6),
     C("sheet", "工作表", TEXT, 8),
@@ -228,7 +241,7 @@ LOG = SheetSpec("操作记录", "log", (
     C("digest", "摘要", TEXT, 20),
 ), owned=True)
 
-OWNED_SHEETS = (RESULTS, DETAILS, HISTORY, PROBLEMS, LOG, SEALS)
+OWNED_SHEETS = (RESULTS, DETAILS, HISTORY, PROBLEMS, LOG, SEALS, CARRY)
 ALL_SHEETS = INPUT_SHEETS + OWNED_SHEETS
 BY_NAME: Dict[str, SheetSpec] = {s.name: s for s in ALL_SHEETS}
 

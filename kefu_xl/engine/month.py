@@ -34,6 +34,7 @@ from ..core.model import (CAT_COMMISSION, CAT_FINE, CAT_INFO, CAT_LOSS, CAT_POIN
                     ZERO, Event, HistoryRow, Line, Month, MonthResult, PersonResult, Problem, Source, Staff, money, new_record)
 from ..read.readers import Book, month_setting, scheme_setting, setting_value
 from . import metrics as imported_metrics
+from . import carry
 from ..rules.grammar import (MONEY_CATEGORIES, SANCTION_WORDS, WARNING_WORD, Compiled, Cond, Range, Rate, Spec, Step, _fmt,
                     band_value, compile_rules, parse_bands)
 
@@ -144,6 +145,8 @@ class _Run:
     events: List[Event] = field(default_factory=list)
     pending: List[Event] = field(default_factory=list)
     shared_events: List[Event] = field(default_factory=list)
+    carry_open: Dict[Tuple[int, str, str], Month] = field(default_factory=dict)  # carry.open_items
+    carried: List[Tuple[Event, Month]] = field(default_factory=list)  # earlier months' events counted now
     simple: Dict[str, "_Simple"] = field(default_factory=dict)  # fixed-value event rules
     sanctions: Tuple[str, ...] = ()
     by_staff: Dict[str, List[HistoryRow]] = field(default_factory=dict)  # earlier closed months, per person
@@ -210,6 +213,8 @@ def compute_month(book: Book, month: Optional[Month] = None, scheme: Optional[st
             by_group[p_.staff.group].append(sid)
     run = _Run(opts, book, rules, people, dict(by_group), latest_history(book.history), problems)
     run.index_history()
+    if book.carry:
+        run.carry_open = carry.open_items(book.carry, carry.closed_versions(run.history), opts.month)
     run.simple = {c.code: _simple(c, *v) for c in rules.values() if (v := _simple_values(c)) is not None}
     run.sanctions = _sanction_words(run)
     for stage in STAGES:
@@ -226,13 +231,21 @@ def _select_events(run: _Run):
     year, month = m.year, m.month
     staff_by_id = {s.id: s for s in run.book.staff}
     rules = run.rules
+    carry_open = run.carry_open
     for ev in sorted(run.book.events, key=_BY_DATE_ROW):
         d = ev.date
-        if abs(d.year - year) > 1:
+        origin = None
+        if carry_open and (d.year, d.month) < (year, month):
+            origin = carry_open.get(carry.key(ev))
+            if origin is not None:
+                ev = _carry_event(run, ev, origin)
+                if ev is None:
+                    continue
+        if origin is None and abs(d.year - year) > 1:
             run.problem(ev.src.at("日期"), "E_DATE_RANGE",
                         f"日期 {d.isoformat()} 与考核月份 {m} 相差过远，请检查年份")
             continue
-        if d.month != month or d.year != year:
+        if origin is None and (d.month != month or d.year != year):
             continue
         if ev.status in REJECTED:
             continue
@@ -267,10 +280,27 @@ def _select_events(run: _Run):
             continue
         if not _validate_values(run, ev, rule):
             continue
+        if origin is not None:
+            run.carried.append((ev, origin))
+            run.problem(ev.src.at("状态"), "W_CARRIED",
+                        f"事件 {d.isoformat()} {ev.staff_id} {ev.rule} 在 {origin} 月结时未计入，本次（{m}）计入；"
+                        f"{origin} 的月结结果不变", WARNING)
         if ev.staff_id in ALL_STAFF:
             run.shared_events.append(ev)
         else:
             run.events.append(ev)
+
+
+def _carry_event(run: _Run, ev: Event, origin: Month) -> Optional[Event]:
+    """An event of a closed month its close did not count, as this month counts it: its lines say
+    where it came from (carry.py).  None when its person is no longer on the books (said once)."""
+    if ev.staff_id not in ALL_STAFF and ev.staff_id not in run.people:
+        run.problem(ev.src.at("工号"), "W_CARRY_STAFF",
+                    f"事件 {ev.date.isoformat()} {ev.staff_id} {ev.rule} 在 {origin} 月结时未计入，"
+                    f"但此人本月不在职，无法计入", WARNING)
+        return None
+    note = f"结转自{origin}（当月未计入）"
+    return ev._replace(note=f"{note}；{ev.note}" if ev.note else note)
 
 
 def working_days_after(start: dt.date, n: int, holidays: Sequence[dt.date] = ()) -> dt.date:
@@ -1385,7 +1415,7 @@ def _result(run: _Run) -> MonthResult:
                                    p.excluded, tuple(p.flags), tuple(dict.fromkeys(p.titles)), tuple(p.lines),
                                    counters))
     return MonthResult(run.opts.month, run.opts.scheme, tuple(people), tuple(run.problems), tuple(run.pending),
-                       len(run.ranked()))
+                       len(run.ranked()), tuple(run.carried))
 
 
 def history_from_result(result: MonthResult, version: int = 1, digest: str = "") -> Tuple[HistoryRow, ...]:

@@ -20,8 +20,8 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 from ..core import schema
 from ..core import values
 from ..core.grid import Grid
-from ..core.model import (ACTIVE, ERROR, LEFT, WARNING, Event, HistoryRow, ImportMapping, Metric, Month, Problem,
-                    Rule, Setting, ZERO, Source, Staff, Tier, new_history_row, new_record)
+from ..core.model import (ACTIVE, ERROR, LEFT, WARNING, CarryRow, Event, HistoryRow, ImportMapping, Metric, Month,
+                    Problem, Rule, Setting, ZERO, Source, Staff, Tier, new_history_row, new_record)
 from ..rules.grammar import PHYSICAL_WORDS, kind_of
 from ..core.schema import SheetSpec, norm_text
 
@@ -827,6 +827,34 @@ def read_history(grid: Optional[Grid]) -> Tuple[Tuple[HistoryRow, ...], List[Pro
     return tuple(out), problems
 
 
+CARRY_STATES = ("未计入", "已计入")
+
+
+def read_carry(grid: Optional[Grid]) -> Tuple[Tuple[CarryRow, ...], List[Problem]]:
+    """The 结转 rows a close wrote (see model.CarryRow); a damaged row is an E_CARRY error at its cell."""
+    if grid is None:
+        return (), []
+    t = read_table(grid, schema.CARRY)
+    problems = [p for p in t.problems if p.code != "E_HEADER_MISSING"]
+    out: List[CarryRow] = []
+    for row in t.rows:
+        c = _Collector(row, problems)
+        try:
+            m = values.month(row.get("month"))
+            origin = values.month(row.get("origin"))
+        except ValueError:
+            m = origin = None
+        ev_row = c.decimal("event_row")
+        version = c.decimal("version")
+        state = c.text("state")
+        if m is None or origin is None or ev_row is None or state not in CARRY_STATES or not c.ok:
+            problems.append(Problem.at(row.src("month"), "E_CARRY", "「结转」表的这一行已损坏（请勿手工修改结转表）"))
+            continue
+        out.append(CarryRow(m, int(version or 1), int(ev_row), c.code("id"), c.code("rule"), state, origin,
+                            c.date("date"), c.text("note"), row.src()))
+    return tuple(out), problems
+
+
 # ---------------------------------------------------------------- the whole book
 @dataclass(frozen=True)
 class Book:
@@ -841,6 +869,7 @@ class Book:
     log: Tuple[Tuple[Any, ...], ...] = ()
     metrics: Tuple[Metric, ...] = ()  # 指标 rows (engine.metrics combines them per person and month)
     import_map: Tuple[ImportMapping, ...] = ()  # 导入映射 rows
+    carry: Tuple[CarryRow, ...] = ()  # 结转: what earlier closes did not count (engine/carry.py)
 
     def setting(self, key: str, month: Optional[Month] = None, default=None):
         return setting_value(self.settings, key, month, default)
@@ -881,10 +910,11 @@ def read_book(grids: Mapping[str, Grid], year: Optional[int] = None) -> Tuple[Bo
     history, p_history = read_history(grids.get(schema.HISTORY.name))
     metric_rows, p_metrics = read_metrics(grids.get(schema.METRICS.name))
     mapping, p_mapping = read_import_map(grids.get(schema.IMPORT_MAP.name))
+    carry, p = read_carry(grids.get(schema.CARRY.name)); p_history += p
     # the events last (the largest sheet: the others are read while it is parsed), their problems in sheet order
     events, p = read_events(grids.get(schema.EVENTS.name), year)
     problems += p + p_rules + p_tiers + p_history + p_metrics + p_mapping
-    return Book(staff, events, rules, tiers, settings, history, (), metric_rows, mapping), problems
+    return Book(staff, events, rules, tiers, settings, history, (), metric_rows, mapping, carry=carry), problems
 
 
 MONTH_KEYS = ("月份", "本月", "考核月份", "当前月份")

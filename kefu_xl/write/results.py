@@ -101,6 +101,16 @@ def seals_sheet(rows: Iterable[Sequence[Any]], kept: int = 0) -> SheetOut:
     return sheet_out(schema.SEALS, rows, extra=_kept(kept))
 
 
+def carry_rows(rows) -> List[Tuple]:
+    """结转 rows as read, to write back unchanged (model.CarryRow, columns of schema.CARRY)."""
+    return [(str(r.month), r.version, r.event_row, r.date, r.staff_id, r.rule, r.state, str(r.origin), r.note)
+            for r in rows]
+
+
+def carry_sheet(rows: Iterable[Sequence[Any]], kept: int = 0) -> SheetOut:
+    return sheet_out(schema.CARRY, rows, extra=_kept(kept))
+
+
 def problems_sheet(problems: Sequence[Problem]) -> SheetOut:
     rows = [(SEVERITY.get(p.severity, p.severity), p.sheet, p.row or None, p.column, p.code, p.message)
             for p in problems]

@@ -24,9 +24,10 @@ FIXED_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
 EMPTY_ROWS = {"staff": 60, "events": 600}
 DASHBOARD = "看板"
 CHART_SHEET = reports.CHART_SHEET
-ORDER = ("说明", DASHBOARD, "员工", "事件", "规则", "等级", "参数", "指标", "导入映射", "结果", "明细", "荣誉榜", CHART_SHEET, "工资表",
-         "工资条", "小红花", "历史", "问题", "操作记录", "趋势", "组别", "分布", "封存", "工资历史", "xlwings.conf")
-HIDDEN = ("封存", "工资历史", "xlwings.conf")
+ORDER = ("说明", DASHBOARD, "员工", "事件", "规则", "等级", "参数", "指标", "导入映射", "结果", "明细", "荣誉榜", CHART_SHEET,
+         "工资表", "工资条", "小红花", "历史", "问题", "操作记录", "趋势", "组别", "分布", "封存", "结转", "工资历史",
+         "xlwings.conf")
+HIDDEN = ("封存", "结转", "工资历史", "xlwings.conf")
 FORMATS = {schema.DATE: "yyyy-mm-dd", schema.MONEY: "#,##0.00", schema.PCT: "0.0%", schema.INT: "0",
            schema.NUM: "General", schema.TEXT: "@"}
 VALIDATION = {
@@ -132,6 +133,7 @@ SHEET_HELP = {
     "组别": "月结写入：各组平均分（图表数据）。",
     "分布": "月结写入：本月得分分布（图表数据）。",
     "封存": "隐藏：已月结月份的事件指纹，防止事后改动。",
+    "结转": "隐藏：各月未计入的事件（公示中、待审、异议中）及其在以后月份的补计入，请勿修改。",
     "工资历史": "隐藏：各月工资累计（个税累计预扣用）。",
     "xlwings.conf": "隐藏：xlwings 设置（UDF Modules = kefu_xl.udfs）。",
 }
