@@ -30,7 +30,7 @@ OWNED_NAMES = tuple(s.name for s in schema.OWNED_SHEETS) + PAY_SHEETS + reports.
 # in the order `load` turns them into records (the largest, 事件, is parsed first, by itself: xlsxio.Grids)
 READ_NAMES = ("工资历史", schema.LOG.name, schema.SEALS.name, schema.SETTINGS.name, schema.STAFF.name,
               schema.RULES.name, schema.TIERS.name, schema.HISTORY.name, schema.METRICS.name, schema.IMPORT_MAP.name,
-              schema.CARRY.name, schema.EVENTS.name)
+              schema.CARRY.name, schema.HOLIDAYS.name, schema.TRANSFERS.name, schema.EVENTS.name)
 assert set(READ_NAMES) >= {s.name for s in schema.INPUT_SHEETS}
 
 # sheets a close only appends to: their rows as read are kept (SheetOut.extra kept_rows)

@@ -296,6 +296,15 @@ class CarryRow(NamedTuple):
     src: Source = Source("结转")
 
 
+class Transfer(NamedTuple):
+    """One row of the 调动 sheet: from `date` on, the person is in `group`."""
+
+    staff_id: str
+    date: _dt.date
+    group: str
+    src: Source = Source("调动")
+
+
 _HISTORY_FIELDS = tuple(HistoryRow.__dataclass_fields__)
 
 

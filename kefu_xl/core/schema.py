@@ -150,7 +150,20 @@ IMPORT_MAP = SheetSpec("导入映射", "import_map", (
     C("note", "说明", TEXT, 30),
 ), note="导入的指标如何进入规则：映射到指标代码，或按系数生成事件。各方案预置，HR 可修改。")
 
-INPUT_SHEETS = (STAFF, EVENTS, RULES, TIERS, SETTINGS, METRICS, IMPORT_MAP)
+HOLIDAYS = SheetSpec("节假日", "holidays", (
+    C("date", "日期", DATE, 12, True),
+    C("kind", "类型", TEXT, 8, True, "班=上班（含周末调休上班）；休=带薪休息（法定节假日、公司放假）；调休=因调休而休息"),
+    C("note", "说明", TEXT, 30),
+), note="可选。覆盖或补充日历库的节假日与调休：公司放假、日历库尚未收录的年份。")
+
+TRANSFERS = SheetSpec("调动", "transfers", (
+    C("id", "工号", TEXT, 10, True),
+    C("date", "日期", DATE, 12, True, "自该日起属于新组别"),
+    C("group", "组别", TEXT, 10, True),
+    C("note", "说明", TEXT, 30),
+), note="可选。月内调组：自日期起属于新组别（全组连带处罚按事件日期的组别）。")
+
+INPUT_SHEETS = (STAFF, EVENTS, RULES, TIERS, SETTINGS, METRICS, IMPORT_MAP, HOLIDAYS, TRANSFERS)
 
 # ---------------------------------------------------------------- owned sheets
 RESULTS = SheetSpec("结果", "results", (

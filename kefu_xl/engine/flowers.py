@@ -260,13 +260,14 @@ def _publish_days(settings: Sequence, month: Month) -> int:
         return 3
 
 
-def effective(ev: Event, as_of, publish_days: int = 3) -> bool:
-    """Counts like an event of the engine (E-6): approved, or published long enough."""
+def effective(ev: Event, as_of, publish_days: int = 3, calendar=None) -> bool:
+    """Counts like an event of the engine (E-6): approved, or published long enough (working days of
+    `calendar`, core/calendar.py; default: the library's)."""
     from . import month as engine
     if ev.status in engine.COUNTED:
         return True
     if ev.status in engine.PUBLISHING and ev.published is not None:
-        return as_of > engine.working_days_after(ev.published, publish_days)
+        return as_of > engine.working_days_after(ev.published, publish_days, calendar)
     return False
 
 
@@ -345,12 +346,12 @@ def valid_in(issued: Month, month: Month, valid_months: int) -> bool:
     return 0 <= month.index() - issued.index() < valid_months
 
 
-def counted_flowers(events: Sequence[Event], policy: Policy, upto: Month, settings: Sequence = ()
+def counted_flowers(events: Sequence[Event], policy: Policy, upto: Month, settings: Sequence = (), calendar=None
                     ) -> List[Event]:
     """The effective flower events dated up to the end of `upto`."""
     days = _publish_days(settings, upto)
     as_of = upto.last_day
-    return [e for e in events if e.rule in policy.codes and e.date <= as_of and effective(e, as_of, days)]
+    return [e for e in events if e.rule in policy.codes and e.date <= as_of and effective(e, as_of, days, calendar)]
 
 
 def yearly_totals(events: Sequence[Event], policy: Policy, year: int, upto: Optional[Month] = None,
@@ -409,7 +410,7 @@ def monthly_awards(balances: Mapping[str, Decimal], policy: Policy, eligible: It
 
 # ---------------------------------------------------------------- the month
 def analyse(staff: Sequence[Staff], events: Sequence[Event], rules: Iterable[Rule], settings: Sequence,
-            scheme: str, month: Month, active: Optional[Sequence[str]] = None) -> Optional[FlowerMonth]:
+            scheme: str, month: Month, active: Optional[Sequence[str]] = None, calendar=None) -> Optional[FlowerMonth]:
     """Everything about flowers for one month; None when the scheme has no 小红花 rule.
 
     `active`: the 工号 of the people in the month's results (who may win the
@@ -424,7 +425,7 @@ def analyse(staff: Sequence[Staff], events: Sequence[Event], rules: Iterable[Rul
     p, counts, pool_total = check_quotas(events, policy, month, directory, leader_ids)
     problems += p
     active_ids = list(active) if active is not None else [s.id for s in staff if s.active_in(month)]
-    flowers = [e for e in counted_flowers(events, policy, month, settings) if e.staff_id in directory.by_id]
+    flowers = [e for e in counted_flowers(events, policy, month, settings, calendar) if e.staff_id in directory.by_id]
     received: Dict[str, Decimal] = {}
     balance: Dict[str, Decimal] = {}
     expiring: Dict[str, Decimal] = {}
@@ -469,7 +470,9 @@ def analyse(staff: Sequence[Staff], events: Sequence[Event], rules: Iterable[Rul
 
 def analyse_book(book, month: Month, scheme: str, active: Optional[Sequence[str]] = None) -> Optional[FlowerMonth]:
     """`analyse` on a readers.Book."""
-    return analyse(book.staff, book.events, book.rules, book.settings, scheme, month, active)
+    from ..core.calendar import default_calendar
+    return analyse(book.staff, book.events, book.rules, book.settings, scheme, month, active,
+                   default_calendar(book.holidays))
 
 
 # ---------------------------------------------------------------- sheet

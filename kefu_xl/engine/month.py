@@ -30,6 +30,7 @@ from decimal import Decimal
 from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 from ..core import values
+from ..core.calendar import Calendar, default_calendar
 from ..core.model import (CAT_COMMISSION, CAT_FINE, CAT_INFO, CAT_LOSS, CAT_POINTS, CAT_REWARD, ERROR, WARNING,
                     ZERO, Event, HistoryRow, Line, Month, MonthResult, PersonResult, Problem, Source, Staff, money, new_record)
 from ..read.readers import Book, month_setting, scheme_setting, setting_value
@@ -56,7 +57,7 @@ class Options:
     ties: str = TIE_SHARED
     publish_days: int = 3  # E-6: published 3 working days
     as_of: Optional[dt.date] = None  # the day the close runs (publication windows)
-    holidays: Tuple[dt.date, ...] = ()
+    calendar: Calendar = field(default_factory=default_calendar)  # working days (core/calendar.py, 节假日)
 
 
 def options_for(book: Book, month: Optional[Month] = None, scheme: Optional[str] = None,
@@ -93,7 +94,22 @@ def options_for(book: Book, month: Optional[Month] = None, scheme: Optional[str]
         problems.append(Problem.at(setting_source(book.settings, "公示天数") or Source("参数"), "E_SETTING_VALUE",
                                    "公示天数应为整数"))
         pdays = 3
-    return Options(m, sch, ties, pdays, as_of), problems
+    cal = default_calendar(book.holidays)
+    problems += calendar_problems(cal, m)
+    return Options(m, sch, ties, pdays, as_of, cal), problems
+
+
+def calendar_problems(cal: Calendar, m: Month) -> List[Problem]:
+    """A warning per year the close counts working days in that the holiday library does not cover."""
+    years = (m.year, m.year + 1) if m.month == 12 else (m.year,)
+    out = []
+    for y in cal.missing_years(years):
+        n = cal.sheet_rows_in(y)
+        out.append(Problem("W_CALENDAR_YEAR",
+                           f"{y} 年的法定节假日和调休不在日历库中：该年工作日按周一至周五计算，"
+                           f"并按「节假日」表中该年的 {n} 行调整；请更新日历库（pip install -U chinesecalendar）"
+                           f"或在「节假日」表补充该年的放假（休）和调休上班（班）日期", "节假日", severity=WARNING))
+    return out
 
 
 # ---------------------------------------------------------------- run state
@@ -303,15 +319,9 @@ def _carry_event(run: _Run, ev: Event, origin: Month) -> Optional[Event]:
     return ev._replace(note=f"{note}；{ev.note}" if ev.note else note)
 
 
-def working_days_after(start: dt.date, n: int, holidays: Sequence[dt.date] = ()) -> dt.date:
-    """The date n working days after start (Mon-Fri, minus holidays)."""
-    d = start
-    left = n
-    while left > 0:
-        d += dt.timedelta(days=1)
-        if d.weekday() < 5 and d not in holidays:
-            left -= 1
-    return d
+def working_days_after(start: dt.date, n: int, cal: Optional[Calendar] = None) -> dt.date:
+    """The date n working days after start, by the calendar (core/calendar.py; default: the library's)."""
+    return (cal or default_calendar()).working_days_after(start, n)
 
 
 def _effective(run: _Run, ev: Event) -> bool:
@@ -321,7 +331,7 @@ def _effective(run: _Run, ev: Event) -> bool:
         if ev.published is None:
             run.problem(ev.src.at("公示日期"), "E_NO_PUBLISH_DATE", "状态为公示中，但没有填写公示日期")
             return False
-        ends = working_days_after(ev.published, run.opts.publish_days, run.opts.holidays)
+        ends = run.opts.calendar.working_days_after(ev.published, run.opts.publish_days)
         as_of = run.opts.as_of or run.opts.month.last_day
         return as_of > ends
     return False
@@ -1371,7 +1381,7 @@ def _apply_flowers(run: _Run):
         return
     from . import flowers
     fm = flowers.analyse(run.book.staff, run.book.events, run.book.rules, run.book.settings, run.opts.scheme,
-                         run.opts.month, list(run.people))
+                         run.opts.month, list(run.people), calendar=run.opts.calendar)
     if fm is None:
         return
     run.problems.extend(fm.problems)

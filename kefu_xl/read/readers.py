@@ -21,7 +21,8 @@ from ..core import schema
 from ..core import values
 from ..core.grid import Grid
 from ..core.model import (ACTIVE, ERROR, LEFT, WARNING, CarryRow, Event, HistoryRow, ImportMapping, Metric, Month,
-                    Problem, Rule, Setting, ZERO, Source, Staff, Tier, new_history_row, new_record)
+                    Problem, Rule, Setting, ZERO, Source, Staff, Tier, Transfer, new_history_row, new_record)
+from ..core.calendar import KIND_WORDS, CalendarDay
 from ..rules.grammar import PHYSICAL_WORDS, kind_of
 from ..core.schema import SheetSpec, norm_text
 
@@ -855,6 +856,48 @@ def read_carry(grid: Optional[Grid]) -> Tuple[Tuple[CarryRow, ...], List[Problem
     return tuple(out), problems
 
 
+def read_holidays(grid: Optional[Grid]) -> Tuple[Tuple[CalendarDay, ...], List[Problem]]:
+    """The 节假日 sheet (optional): 日期, 类型 班/休/调休, 说明 (core/calendar.py)."""
+    if grid is None:
+        return (), []
+    t = read_table(grid, schema.HOLIDAYS)
+    problems = list(t.problems)
+    out: List[CalendarDay] = []
+    seen: Dict[dt.date, Row] = {}
+    for row in t.rows:
+        c = _Collector(row, problems)
+        d = c.date("date", required=True)
+        word = c.code("kind", required=True)
+        kind = KIND_WORDS.get(word)
+        if word and kind is None:
+            c._fail("kind", "E_BAD_DAY_KIND", f"类型「{word}」应为 班、休 或 调休")
+        if d is None or kind is None or not c.ok:
+            continue
+        if d in seen:
+            problems.append(Problem.at(row.src("date"), "W_DAY_TWICE",
+                                       f"{d.isoformat()} 在「节假日」表出现多次，按最后一行（第 {row.row} 行）计", WARNING))
+        seen[d] = row
+        out.append(CalendarDay(d, kind, c.text("note"), row.src("date")))
+    return tuple(out), problems
+
+
+def read_transfers(grid: Optional[Grid]) -> Tuple[Tuple[Transfer, ...], List[Problem]]:
+    """The 调动 sheet (optional): 工号, 日期, 组别 — from that day on the person is in that group."""
+    if grid is None:
+        return (), []
+    t = read_table(grid, schema.TRANSFERS)
+    problems = list(t.problems)
+    out: List[Transfer] = []
+    for row in t.rows:
+        c = _Collector(row, problems)
+        sid = c.code("id", required=True)
+        d = c.date("date", required=True)
+        group = c.text("group", required=True)
+        if c.ok and d is not None:
+            out.append(Transfer(sid, d, group, row.src("id")))
+    return tuple(out), problems
+
+
 # ---------------------------------------------------------------- the whole book
 @dataclass(frozen=True)
 class Book:
@@ -870,6 +913,8 @@ class Book:
     metrics: Tuple[Metric, ...] = ()  # 指标 rows (engine.metrics combines them per person and month)
     import_map: Tuple[ImportMapping, ...] = ()  # 导入映射 rows
     carry: Tuple[CarryRow, ...] = ()  # 结转: what earlier closes did not count (engine/carry.py)
+    holidays: Tuple[CalendarDay, ...] = ()  # 节假日 (core/calendar.py)
+    transfers: Tuple[Transfer, ...] = ()  # 调动
 
     def setting(self, key: str, month: Optional[Month] = None, default=None):
         return setting_value(self.settings, key, month, default)
@@ -911,10 +956,13 @@ def read_book(grids: Mapping[str, Grid], year: Optional[int] = None) -> Tuple[Bo
     metric_rows, p_metrics = read_metrics(grids.get(schema.METRICS.name))
     mapping, p_mapping = read_import_map(grids.get(schema.IMPORT_MAP.name))
     carry, p = read_carry(grids.get(schema.CARRY.name)); p_history += p
+    holidays, p = read_holidays(grids.get(schema.HOLIDAYS.name)); problems += p
+    transfers, p = read_transfers(grids.get(schema.TRANSFERS.name)); problems += p
     # the events last (the largest sheet: the others are read while it is parsed), their problems in sheet order
     events, p = read_events(grids.get(schema.EVENTS.name), year)
     problems += p + p_rules + p_tiers + p_history + p_metrics + p_mapping
-    return Book(staff, events, rules, tiers, settings, history, (), metric_rows, mapping, carry=carry), problems
+    return Book(staff, events, rules, tiers, settings, history, (), metric_rows, mapping, carry=carry,
+                holidays=holidays, transfers=transfers), problems
 
 
 MONTH_KEYS = ("月份", "本月", "考核月份", "当前月份")

@@ -24,9 +24,9 @@ FIXED_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
 EMPTY_ROWS = {"staff": 60, "events": 600}
 DASHBOARD = "看板"
 CHART_SHEET = reports.CHART_SHEET
-ORDER = ("说明", DASHBOARD, "员工", "事件", "规则", "等级", "参数", "指标", "导入映射", "结果", "明细", "荣誉榜", CHART_SHEET,
-         "工资表", "工资条", "小红花", "历史", "问题", "操作记录", "趋势", "组别", "分布", "封存", "结转", "工资历史",
-         "xlwings.conf")
+ORDER = ("说明", DASHBOARD, "员工", "事件", "规则", "等级", "参数", "指标", "导入映射", "节假日", "调动", "结果", "明细",
+         "荣誉榜", CHART_SHEET, "工资表", "工资条", "小红花", "历史", "问题", "操作记录", "趋势", "组别", "分布", "封存", "结转",
+         "工资历史", "xlwings.conf")
 HIDDEN = ("封存", "结转", "工资历史", "xlwings.conf")
 FORMATS = {schema.DATE: "yyyy-mm-dd", schema.MONEY: "#,##0.00", schema.PCT: "0.0%", schema.INT: "0",
            schema.NUM: "General", schema.TEXT: "@"}
@@ -36,6 +36,7 @@ VALIDATION = {
     ("events", "rating"): schema.RATINGS + ("警告", "记过", "通报批评", "乐捐", "赔偿", "开除"),
     ("rules", "kind"): None,  # filled from rules.KINDS
     ("rules", "enabled"): ("是", "否"),
+    ("holidays", "kind"): ("班", "休", "调休"),
     ("rules", "window"): ("月", "季", "年", "累计"),
     ("rules", "scope"): ("个人", "全组", "全体"),
     ("rules", "category"): ("积分", "奖金", "罚款", "赔偿", "提成", "记录"),
@@ -119,6 +120,8 @@ SHEET_HELP = {
     "参数": "输入：月份、方案、公示天数、社保费率、最低工资等，可按 生效月份 分段。",
     "指标": "输入：每人每月的指标（询单转化率、满意率、退款率、迟到次数…），由【导入】从平台与考勤导出写入，也可手工填写。",
     "导入映射": "输入：导入的指标如何进入规则（指标代码），或按系数生成事件（考勤：迟到、请假、旷工）。各方案预置。",
+    "节假日": "输入（可选）：覆盖或补充日历库的放假（休）、调休上班（班）、调休休息（调休）日期；日历库未收录的年份在此补充。",
+    "调动": "输入（可选）：月内调组，自日期起属于新组别（全组连带处罚按事件日期的组别）。",
     "结果": "月结写入：每人得分、名次、评定、奖罚金额和提示。",
     "明细": "月结写入：每一分、每一元的来历（事件行、规则、政策出处）。",
     "荣誉榜": "月结写入：本月、本季度、本年度的奖项，以及需要 HR 处理的事项。",
@@ -263,6 +266,8 @@ def build_template(path, vba_project: Optional[bytes] = None, scheme: str = pres
     _scheme_dropdown(sheets["参数"], settings)
     _add_table(wb, sheets["指标"], schema.METRICS, list(metrics), 200, header_fmt)
     _add_table(wb, sheets["导入映射"], schema.IMPORT_MAP, presets.import_map_rows(), 20, header_fmt)
+    _add_table(wb, sheets["节假日"], schema.HOLIDAYS, [], 30, header_fmt)
+    _add_table(wb, sheets["调动"], schema.TRANSFERS, [], 30, header_fmt)
 
     # owned sheets: headers only, the close writes the rest
     for spec in schema.OWNED_SHEETS:
