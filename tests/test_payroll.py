@@ -75,7 +75,7 @@ def test_settings_defaults_documented_values():
     assert pol.min_wage == D(2490) and pol.pension_rate == D("0.08") and pol.medical_rate == D("0.02")
     assert pol.unemployment_rate == D("0.005") and pol.hf_rate == D("0.05")
     assert pol.guarantee == (D(2130), D(2330), D(2630)) and pol.guarantee_mode == "年度"
-    assert pol.public_commission_rate == D("0.005") and pol.over_line == D(25)
+    assert pol.over_line == D(25) and pol.guarantee_min and pol.min_includes_si and pol.part_method == "计薪天数"
     assert pol.deduction_base == "应发" and pol.deduction_cap and pol.fines_count
 
 
@@ -353,25 +353,28 @@ def test_S8_article16_limit_rounds_down_to_the_fen():
 # ---------------------------------------------------------------- guarantee D-3
 def test_D3_guarantee_tops_up_first_year():
     st, tr = no_si(hired=dt.date(2026, 1, 1)), tier("实习", "1500")
-    r = pay(st, tr, policy=replace(PayPolicy(month=JAN), guarantee_mode="月度"))
+    # the 2012 minimum of C-8 (1310), below the guarantee: the guarantee itself is paid
+    r = pay(st, tr, policy=replace(PayPolicy(month=JAN), guarantee_mode="月度", min_wage=D(1310)))
     assert (r.guarantee_basis, r.guarantee_due, r.guarantee, r.gross) == (D(1500), D(2130), D(630), D(2130))
     assert pay_json(r)["base"] == "2130.00"
 
 
 def test_D3_guarantee_by_year_of_service():
     tr = tier("实习", "1500")
-    assert pay(no_si(hired=dt.date(2024, 12, 15)), tr).guarantee_due == D(2330)  # 1 full year at 2026-01-31
-    assert pay(no_si(hired=dt.date(2023, 6, 1)), tr).guarantee_due == D(2630)
-    assert pay(no_si(hired=dt.date(2016, 6, 1)), tr).guarantee_due == D(2630)
+    low = replace(PayPolicy(month=JAN), min_wage=D(1310))
+    assert pay(no_si(hired=dt.date(2024, 12, 15)), tr, policy=low).guarantee_due == D(2330)  # 1 full year at 2026-01-31
+    assert pay(no_si(hired=dt.date(2023, 6, 1)), tr, policy=low).guarantee_due == D(2630)
+    assert pay(no_si(hired=dt.date(2016, 6, 1)), tr, policy=low).guarantee_due == D(2630)
     assert pay(no_si(), tr, policy=replace(PayPolicy(month=JAN), guarantee_mode="无")).guarantee == 0
 
 
-def _year(mode, commissions, min_wage=D(1310), left=None):
+def _year(mode, commissions, min_wage=D(1310), left=None, guarantee_min=True):
     st = no_si(hired=dt.date(2026, 1, 1), left=left)
     tr = tier("实习", "1500")
     months = [Month(2026, m) for m in range(1, len(commissions) + 1)]
     lines = {m: (line("S1", CAT_COMMISSION, c),) for m, c in zip(months, commissions) if c}
-    pols = {m: replace(PayPolicy(month=m), guarantee_mode=mode, min_wage=min_wage) for m in months}
+    pols = {m: replace(PayPolicy(month=m), guarantee_mode=mode, min_wage=min_wage, guarantee_min=guarantee_min)
+            for m in months}
     prior, out = [], []
     for m in months:
         r = pay(st, tr, m, pols[m], tuple(prior), person(st, lines=lines.get(m, ())))
@@ -402,8 +405,9 @@ def test_D3_guarantee_yearly_settlement_never_below_guarantee_times_months():
 
 
 def test_D3_guarantee_recovery_stops_at_the_minimum_wage():
-    # same year as above but the minimum wage is 2490: Dec 2500 may only lose 10, 620 waived
-    rs = _year("年度", [0, 1500] + [630] * 9 + [1000], min_wage=D(2490))
+    # same year as above but the minimum wage is 2490 (and the guarantee left below it: 保底不低于最低工资 否):
+    # Dec 2500 may only lose 10, 620 waived
+    rs = _year("年度", [0, 1500] + [630] * 9 + [1000], min_wage=D(2490), guarantee_min=False)
     dec = rs[11]
     assert dec.guarantee_settle == D(-10) and dec.gross == D(2490)
     assert any("免扣 620.00元" in f for f in dec.flags)

@@ -19,6 +19,7 @@ from ..engine import carry
 from ..payroll import pay as payroll
 from ..write import reports
 from ..core import schema
+from ..core.calendar import default_calendar
 from . import seal
 from ..write import results as writers
 from ..core.grid import Grid, SheetOut
@@ -129,12 +130,11 @@ def compute(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt.da
     policy, p = payroll.policy_for(book.settings, result.month)
     problems += p
     tiers = {t.tier: t for t in book.tiers}
+    cal = default_calendar(book.holidays)
     inputs = []
     for person in result.people:
-        if person.staff.tier and person.staff.tier not in tiers:
-            problems.append(Problem.at(person.staff.src.at("等级", 0), "E_UNKNOWN_TIER",
-                                       f"等级「{person.staff.tier}」不在「等级」表中"))
-        inputs.append(payroll.PayInput(person.staff, tiers.get(person.staff.tier), person, result.month))
+        part = payroll.part_month(person.staff, result.month, cal, policy.part_method)
+        inputs.append(payroll.PayInput(person.staff, tiers.get(person.staff.tier), person, result.month, part=part))
     history: Dict[str, List[payroll.PayHistory]] = {}
     for h in loaded.pay_history:
         if h.month < result.month:

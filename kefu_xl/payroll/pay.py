@@ -31,9 +31,11 @@ and the same 生效月份: the lower row wins, with a warning.
 | 扣款比例上限 | 20% | Article 16: deductions at most this share of the month's wage |
 | 扣款封顶 | 是 | 是: cap deductions at the Article 16 limits; 否: deduct in full, only flag |
 | 罚款计入扣款限额 | 是 | 是: 罚款 (performance deductions) count with 赔偿 towards the limit |
-| 公共提成比例 | 0.5% | D-5 public commission rate (see `public_commission_share`) |
 | 保底工资 | 2130;2330;2630 | D-3 monthly guarantee by year of service (last figure for all later years) |
 | 保底结算 | 年度 | 年度: monthly top-up, settled at the year end; 月度: top-up, never recovered; 无: no guarantee |
+| 保底不低于最低工资 | 是 | 是: a D-3 guarantee below the lawful minimum is raised to it (paying less is unlawful); 否: only flagged |
+| 最低工资含个人社保 | 是 | 是: the minimum wage includes the employee's own social insurance and housing fund (most provinces: Zhejiang, Jiangsu, Guangdong …; Anhui since 2023); 否: it excludes them, the pay after them must reach the minimum (Beijing, Shanghai) |
+| 不满月计薪 | 计薪天数 | a month worked in part (hired or leaving within it): 计薪天数 = monthly amount ÷ 21.75 × paid days, capped at the monthly amount; 出勤天数 = monthly amount × days attended ÷ the month's scheduled working days |
 | 超分线 | 25 | A2-7 line above which each point earns extra bonus |
 | 超分奖金比例 | 0 | A2-7 extra share of the month bonus per point above the line; 0 = use the engine's bonus_pct |
 | 不合格无绩效奖金 | 是 | K-1: a failed appraisal (passed False) voids the month's performance bonus |
@@ -64,10 +66,29 @@ Interpretations
   failed appraisal (K-1, ``passed`` False, with 不合格无绩效奖金 = 是) or a person
   excluded from the appraisal (D-8) gets no 绩效奖金 (the voided amount is kept in
   ``bonus_void``).
+* Part months (DOMAIN §8): someone hired or leaving within the month (入职日期 after the 1st, or
+  状态 离职 with 离职日期 before the last day; both days are worked) is paid for the days of the
+  employment span.  With 不满月计薪 = 计薪天数 (default) a monthly amount becomes amount ÷ 21.75 ×
+  paid days, where paid days (计薪天数) = the working days plus the paid days off (statutory holidays)
+  inside the span, by the calendar of core/calendar.py (the library and the 节假日 sheet), never more
+  than the monthly amount; with 出勤天数 it becomes amount × days attended ÷ the month's scheduled
+  working days (days attended: the working days of the span).  Each amount is rounded at the fen.
+  Base pay, the skill allowance, seniority pay, the standard performance bonus (it is a share of the
+  base), the D-3 guarantee and the minimum wage of every minimum-wage check follow the same days;
+  commissions, rewards, fines and social insurance (a monthly contribution on its base) do not.
+  The payslip's 备注 says the span and the days paid.
+* Minimum wage: 最低工资 (dated) is the month's lawful minimum.  With 最低工资含个人社保 = 是 (most
+  provinces: Zhejiang, Jiangsu, Guangdong …; Anhui since 2023) 应发 must reach it; with 否 (Beijing,
+  Shanghai) 应发 − the employee's own SI and housing fund must reach it.  The same setting moves
+  Article 16's floor (the wage left after deductions, after SI/HF where the minimum excludes them)
+  and the guarantee's floor below.  The setting is dated like the minimum itself.
 * D-3 guarantee (年度核算月保底): the guarantee basis is the month's earnings
   before the guarantee and before any deduction (base + allowance + seniority
   + performance bonus + rewards + commission).  Each month a basis below the
-  guarantee of the person's service year is topped up to it (保底补差, taxable).
+  guarantee of the person's service year is topped up to it (保底补差, taxable).  A
+  guarantee below the lawful minimum (the minimum wage, plus the employee's own SI/HF where
+  the minimum excludes them) is raised to it with 保底不低于最低工资 = 是 (default: paying less
+  is unlawful) and the payslip says so; with 否 it is only flagged.
   With 保底结算 = 年度 the year is settled in December, or in the month the
   person leaves: the year's due top-up is max(0, Σ guarantees − Σ bases) over the
   months of the year with a pay record; what was paid beyond that (top-ups that
@@ -85,6 +106,9 @@ Interpretations
   left; 罚款 above the limit is waived (``fines_waived``), 赔偿 above it is carried
   to the next month (``loss_carry``; taken from the previous month's PayHistory
   automatically, or passed as ``PayInput.carried_loss`` across the year end).
+* D-5 public commission is a rule (规则 kind 公共提成, its rate in 金额, e.g. 0.5%, shared by the
+  headcount): the former setting 公共提成比例 was never used and is gone; a row of it in 参数 gives
+  the warning W_SETTING_UNUSED.
 * Taxable income = 应发 − 罚款 deducted (a performance deduction lowers the wage);
   赔偿 is paid by the employee out of taxed wages.  IIT is the cumulative
   withholding method (公告2018年第61号): months employed = months of this year
@@ -113,7 +137,7 @@ from decimal import Decimal, InvalidOperation, ROUND_DOWN
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from ..core.grid import Grid, SheetOut
-from ..core.model import (CAT_COMMISSION, CAT_FINE, CAT_LOSS, CAT_REWARD, ERROR, FEN, WARNING, ZERO, Month, PersonResult,
+from ..core.model import (CAT_COMMISSION, CAT_FINE, CAT_LOSS, CAT_REWARD, ERROR, FEN, LEFT, WARNING, ZERO, Month, PersonResult,
                     Problem, Setting, Source, Staff, Tier, fmt_money, money)
 
 SETTINGS_SHEET = "参数"
@@ -138,6 +162,10 @@ DEDUCT_AFTER_SI = "扣社保后"
 GUARANTEE_YEARLY = "年度"
 GUARANTEE_MONTHLY = "月度"
 GUARANTEE_NONE = "无"
+PART_PAID_DAYS = "计薪天数"
+PART_ATTENDED = "出勤天数"
+PAID_DAYS_PER_MONTH = Decimal("21.75")  # (365 − 104) ÷ 12, 劳社部发〔2008〕3号
+DROPPED_SETTINGS = {"公共提成比例": "公共提成的比例写在「规则」表公共提成规则（D-5）的 金额 列，例如 0.5%；参数中的这一行不再使用"}
 YEAR_GRADES = ("优秀", "良好", "合格", "不合格")
 
 
@@ -163,9 +191,11 @@ class PayPolicy:
     deduction_ratio: Decimal = Decimal("0.20")
     deduction_cap: bool = True
     fines_count: bool = True
-    public_commission_rate: Decimal = Decimal("0.005")
     guarantee: Tuple[Decimal, ...] = (Decimal(2130), Decimal(2330), Decimal(2630))
     guarantee_mode: str = GUARANTEE_YEARLY
+    guarantee_min: bool = True
+    min_includes_si: bool = True
+    part_method: str = PART_PAID_DAYS
     over_line: Decimal = Decimal(25)
     over_rate: Decimal = ZERO
     fail_no_bonus: bool = True
@@ -219,12 +249,16 @@ SETTING_SPECS: Tuple[_Spec, ...] = (
     _Spec("扣款比例上限", "deduction_ratio", "rate", "20%", _D(0), _D(1)),
     _Spec("扣款封顶", "deduction_cap", "bool", "是"),
     _Spec("罚款计入扣款限额", "fines_count", "bool", "是"),
-    _Spec("公共提成比例", "public_commission_rate", "rate", "0.5%", _D(0), _D("0.10")),
     _Spec("保底工资", "guarantee", "list", "2130;2330;2630", _D(0), None, aliases=("月保底", "保底")),
     _Spec("保底结算", "guarantee_mode", "choice", GUARANTEE_YEARLY,
           choices=(("年度", GUARANTEE_YEARLY), ("年度核算", GUARANTEE_YEARLY), ("年", GUARANTEE_YEARLY),
                    ("月度", GUARANTEE_MONTHLY), ("月", GUARANTEE_MONTHLY), ("按月", GUARANTEE_MONTHLY),
                    ("无", GUARANTEE_NONE), ("不保底", GUARANTEE_NONE), ("否", GUARANTEE_NONE))),
+    _Spec("保底不低于最低工资", "guarantee_min", "bool", "是", aliases=("保底补足最低工资",)),
+    _Spec("最低工资含个人社保", "min_includes_si", "bool", "是", aliases=("最低工资包含个人社保", "最低工资含社保公积金")),
+    _Spec("不满月计薪", "part_method", "choice", PART_PAID_DAYS, aliases=("不满月工资", "月中入离职计薪"),
+          choices=(("计薪天数", PART_PAID_DAYS), ("21.75", PART_PAID_DAYS), ("21.75天", PART_PAID_DAYS),
+                   ("出勤天数", PART_ATTENDED), ("应出勤天数", PART_ATTENDED), ("出勤", PART_ATTENDED))),
     _Spec("超分线", "over_line", "number", "25", None, None),
     _Spec("超分奖金比例", "over_rate", "rate", "0", _D(0), _D(1), aliases=("超分每分奖金比例",)),
     _Spec("不合格无绩效奖金", "fail_no_bonus", "bool", "是"),
@@ -390,6 +424,9 @@ def policy_for(settings: Sequence[Setting], month: Month) -> Tuple[PayPolicy, Li
     chosen: Dict[str, Tuple[int, Setting]] = {}
     for s in settings:
         spec = _SPEC_BY_KEY.get(_norm(s.key))
+        if spec is None and _norm(s.key) in DROPPED_SETTINGS and not _blank(s.value):
+            problems.append(_setting_problem(s, "W_SETTING_UNUSED", f"「{_norm(s.key)}」：{DROPPED_SETTINGS[_norm(s.key)]}",
+                                             WARNING))
         if spec is None or _blank(s.value):
             continue
         if s.since is not None and s.since > month:
@@ -450,6 +487,46 @@ class PayHistory:
 
 
 @dataclass(frozen=True)
+class PartMonth:
+    """The days a month worked in part pays (DOMAIN §8): `days` of `per` (21.75, or the month's
+    scheduled working days), for the employment span `first`..`last` within the month."""
+
+    method: str  # PART_PAID_DAYS / PART_ATTENDED
+    first: _dt.date
+    last: _dt.date
+    days: int  # 计薪天数 (working days + paid days off), or days attended (working days)
+    per: Decimal  # 21.75, or the month's scheduled working days
+
+    def share(self, amount: Decimal) -> Decimal:
+        """A monthly amount for these days, at the fen, never above the monthly amount."""
+        if not amount or self.per <= 0:
+            return ZERO if self.per <= 0 else amount
+        return min(money(amount * self.days / self.per), amount)
+
+    def describe(self) -> str:
+        span = f"{self.first.month}月{self.first.day}日–{self.last.month}月{self.last.day}日在职"
+        if self.method == PART_ATTENDED:
+            return f"不满月：{span}，出勤 {self.days} 天 / 本月应出勤 {_fmt_num(self.per)} 天，月工资按出勤天数折算"
+        return f"不满月：{span}，计薪天数 {self.days} 天，月工资 ÷ 21.75 × {self.days}"
+
+
+def part_month(staff: Staff, month: Month, calendar, method: str = PART_PAID_DAYS) -> Optional[PartMonth]:
+    """The part of `month` the person is employed (入职日期 to 离职日期, both worked), or None for the
+    whole month.  `calendar`: core.calendar.Calendar (working days, paid days off)."""
+    first, last = month.first_day, month.last_day
+    start = max(first, staff.hired) if staff.hired else first
+    end = min(last, staff.left) if staff.left is not None and staff.status == LEFT else last
+    if start == first and end == last:
+        return None
+    if end < start:
+        return PartMonth(method, start, end, 0, PAID_DAYS_PER_MONTH)
+    if method == PART_ATTENDED:
+        return PartMonth(method, start, end, calendar.working_days(start, end),
+                         Decimal(calendar.working_days(first, last)))
+    return PartMonth(method, start, end, calendar.paid_days(start, end), PAID_DAYS_PER_MONTH)
+
+
+@dataclass(frozen=True)
 class PayInput:
     """What payroll needs about one person for one month.
 
@@ -471,6 +548,7 @@ class PayInput:
     personal_sales: Optional[Decimal] = None
     year_grade: str = ""
     carried_loss: Optional[Decimal] = None
+    part: Optional[PartMonth] = None  # a month worked in part (`part_month`); None: the whole month
 
 
 @dataclass(frozen=True)
@@ -540,6 +618,8 @@ class PayResult:
     net: Decimal = ZERO
     flags: Tuple[str, ...] = ()
     items: Tuple[PayItem, ...] = ()
+    part: Optional[PartMonth] = None  # the days paid of a part month
+    min_wage: Decimal = ZERO  # the lawful minimum this month (prorated for a part month)
 
     @property
     def staff_id(self) -> str:
@@ -728,12 +808,21 @@ def compute_pay(inp: PayInput, policy: PayPolicy, prior: Sequence[PayHistory] = 
 
     # ---------------------------------------------------------------- tier
     if tier is None:
-        problems.append(Problem.at(_staff_src(st, "等级"), "E_PAY_NO_TIER",
-                                   f"员工「{st.name}」的等级「{st.tier}」在「等级」表中没有，基本工资按 0 计算"))
+        if st.tier:
+            problems.append(Problem.at(_staff_src(st, "等级"), "E_UNKNOWN_TIER",
+                                       f"员工「{st.name}」的等级「{st.tier}」不在「等级」表中，基本工资按 0 计算"))
+        else:
+            problems.append(Problem.at(_staff_src(st, "等级"), "E_PAY_NO_TIER",
+                                       f"员工「{st.name}」没有填写等级，基本工资按 0 计算"))
         tier = Tier(st.tier or "", ZERO)
-    base = money(tier.base_pay or ZERO)
+    part = inp.part
+    full_base = money(tier.base_pay or ZERO)
+    base = part.share(full_base) if part else full_base
     bonus_rate = _tier_value(tier, "bonus_rate", "奖金比例", "rate", problems) or ZERO
     skill = _tier_value(tier, "skill_allowance", "技能津贴", "money", problems) or ZERO
+    if part:
+        skill = part.share(skill)
+        flags.append(part.describe())
     step = _tier_value(tier, "seniority_step", "工龄工资", "money", problems) or ZERO
     cap = _tier_value(tier, "seniority_cap", "工龄工资上限", "money", problems)
     comm_rate = _tier_value(tier, "commission_rate", "个人提成比例", "rate", problems) or ZERO
@@ -747,6 +836,8 @@ def compute_pay(inp: PayInput, policy: PayPolicy, prior: Sequence[PayHistory] = 
     seniority = money(step * years)
     if cap is not None and cap > 0 and seniority > cap:
         seniority = cap
+    if part:
+        seniority = part.share(seniority)
 
     # ---------------------------------------------------------------- bonus
     bonus_std = money(base * bonus_rate)
@@ -816,9 +907,43 @@ def compute_pay(inp: PayInput, policy: PayPolicy, prior: Sequence[PayHistory] = 
     fines_due = max(fines_due, ZERO)
     losses_lines = max(losses_lines, ZERO)
 
+    # ---------------------------------------------------------------- social insurance
+    si_raw = _money_field(st, problems, ("si_base", "社保基数"), "社保基数")
+    hf_raw = _money_field(st, problems, ("hf_base", "公积金基数"), "公积金基数")
+    enrolled = not (si_raw is not None and si_raw == 0)
+    if not enrolled:
+        si_base = hf_base = pension = medical = unemp = hf = ZERO
+        flags.append("社保基数为 0：本月不扣社保和公积金")
+    else:
+        raw = si_raw if si_raw is not None else full_base
+        si_base = min(max(raw, policy.si_floor), policy.si_ceiling)
+        hraw = hf_raw if hf_raw is not None else raw
+        hf_base = min(max(hraw, policy.hf_floor), policy.hf_ceiling)
+        pension = money(si_base * policy.pension_rate)
+        medical = money(si_base * policy.medical_rate)
+        unemp = money(si_base * policy.unemployment_rate)
+        hf = money(hf_base * policy.hf_rate)
+    si = pension + medical + unemp
+
+    # ---------------------------------------------------------------- minimum wage
+    # the lawful minimum of the month (prorated like the base for a part month) and the pay that must
+    # reach it: 应发 when the minimum includes the employee's own SI/HF, 应发 − SI − HF when not
+    min_wage = part.share(policy.min_wage) if part else policy.min_wage
+    min_gross = min_wage if policy.min_includes_si else min_wage + si + hf
+
     # ---------------------------------------------------------------- guarantee (D-3)
     basis = base + skill + seniority + perf + rewards + commission
     g = policy.guarantee_for(years + 1)
+    if g and part:
+        g = part.share(g)
+    if g and g < min_gross:
+        what = "最低工资" if policy.min_includes_si else "最低工资（另加个人社保公积金）"
+        if policy.guarantee_min:
+            flags.append(f"第{years + 1}年度月保底 {_yuan(g)} 低于{what} {_yuan(min_gross)}，"
+                         f"按 {_yuan(min_gross)} 保底（D-3；参数 保底不低于最低工资）")
+            g = min_gross
+        else:
+            flags.append(f"第{years + 1}年度月保底 {_yuan(g)} 低于{what} {_yuan(min_gross)}，请核对（D-3）")
     topup = max(ZERO, g - basis) if g else ZERO
     settle = ZERO
     settling = bool(policy.guarantee_mode == GUARANTEE_YEARLY and g
@@ -832,9 +957,9 @@ def compute_pay(inp: PayInput, policy: PayPolicy, prior: Sequence[PayHistory] = 
         due = max(ZERO, g_sum - b_sum)
         settle = due - paid
         if settle < 0:
-            floor = -max(ZERO, basis + topup - policy.min_wage)
+            floor = -max(ZERO, basis + topup - min_gross)
             if settle < floor:
-                flags.append(f"保底年度结算应扣回 {_yuan(-settle)}，为不低于最低工资 {_yuan(policy.min_wage)}，"
+                flags.append(f"保底年度结算应扣回 {_yuan(-settle)}，为不低于最低工资 {_yuan(min_gross)}，"
                              f"免扣 {_yuan(floor - settle)}")
                 settle = floor
         if settle:
@@ -842,24 +967,6 @@ def compute_pay(inp: PayInput, policy: PayPolicy, prior: Sequence[PayHistory] = 
                          f"已补差 {_yuan(paid)}）：{'扣回' if settle < 0 else '补发'} {_yuan(abs(settle))}")
     guarantee = topup + settle
     gross = basis + guarantee
-
-    # ---------------------------------------------------------------- social insurance
-    si_raw = _money_field(st, problems, ("si_base", "社保基数"), "社保基数")
-    hf_raw = _money_field(st, problems, ("hf_base", "公积金基数"), "公积金基数")
-    enrolled = not (si_raw is not None and si_raw == 0)
-    if not enrolled:
-        si_base = hf_base = pension = medical = unemp = hf = ZERO
-        flags.append("社保基数为 0：本月不扣社保和公积金")
-    else:
-        raw = si_raw if si_raw is not None else base
-        si_base = min(max(raw, policy.si_floor), policy.si_ceiling)
-        hraw = hf_raw if hf_raw is not None else raw
-        hf_base = min(max(hraw, policy.hf_floor), policy.hf_ceiling)
-        pension = money(si_base * policy.pension_rate)
-        medical = money(si_base * policy.medical_rate)
-        unemp = money(si_base * policy.unemployment_rate)
-        hf = money(hf_base * policy.hf_rate)
-    si = pension + medical + unemp
 
     # ---------------------------------------------------------------- Article 16
     if inp.carried_loss is not None:
@@ -872,13 +979,16 @@ def compute_pay(inp: PayInput, policy: PayPolicy, prior: Sequence[PayHistory] = 
     if carried:
         flags.append(f"上月结转赔偿 {_yuan(carried)}")
     wage = gross if policy.deduction_base == DEDUCT_GROSS else gross - si - hf
+    # the floor: what is left must reach the minimum, after SI/HF too where the minimum excludes them
+    floor_wage = wage if policy.min_includes_si else gross - si - hf
     if policy.fines_count:
         wanted = fines_due + losses_due
     else:
         wage -= fines_due
+        floor_wage -= fines_due
         wanted = losses_due
     by_ratio = (wage * policy.deduction_ratio).quantize(FEN, rounding=ROUND_DOWN)
-    by_min = wage - policy.min_wage
+    by_min = floor_wage - min_wage
     allowed = max(ZERO, min(by_ratio, by_min))
     fines, losses = fines_due, losses_due
     limit = None
@@ -886,7 +996,8 @@ def compute_pay(inp: PayInput, policy: PayPolicy, prior: Sequence[PayHistory] = 
         limit = allowed
     if wanted > allowed:
         why = (f"{_fmt_pct(policy.deduction_ratio)}限额 {_yuan(by_ratio)}" if by_ratio <= by_min
-               else f"扣后不得低于最低工资 {_yuan(policy.min_wage)}，限额 {_yuan(allowed)}")
+               else f"扣后不得低于最低工资 {_yuan(min_wage)}"
+                    f"{'' if policy.min_includes_si else '（不含个人社保公积金）'}，限额 {_yuan(allowed)}")
         what = "罚款和赔偿" if policy.fines_count else "赔偿"
         flags.append(f"超出《工资支付暂行规定》第十六条：本月应扣{what} {_yuan(wanted)}，"
                      f"计算基数工资（{policy.deduction_base}{'' if policy.fines_count else '，已减罚款'}）{_yuan(wage)}，{why}")
@@ -917,8 +1028,11 @@ def compute_pay(inp: PayInput, policy: PayPolicy, prior: Sequence[PayHistory] = 
     # ---------------------------------------------------------------- totals and flags
     deductions_total = fines + losses + si + hf + tax
     net = gross - deductions_total
-    if gross < policy.min_wage:
-        flags.append(f"应发合计 {_yuan(gross)} 低于当地最低工资 {_yuan(policy.min_wage)}，请核对")
+    if policy.min_includes_si and gross < min_wage:
+        flags.append(f"应发合计 {_yuan(gross)} 低于当地最低工资 {_yuan(min_wage)}，请核对")
+    elif not policy.min_includes_si and gross - si - hf < min_wage:
+        flags.append(f"应发合计扣除个人社保公积金后 {_yuan(gross - si - hf)} 低于当地最低工资 {_yuan(min_wage)}"
+                     f"（本地最低工资不含个人社保公积金），请核对")
     if net < 0:
         flags.append("实发为负数，请核对")
     promo = _promotion_flag(st, tier, end)
@@ -938,7 +1052,8 @@ def compute_pay(inp: PayInput, policy: PayPolicy, prior: Sequence[PayHistory] = 
         si_base=si_base, hf_base=hf_base, pension=pension, medical=medical, unemployment=unemp,
         social_insurance=si, housing_fund=hf, taxable=taxable, special_deduction=special,
         tax_months=n, tax_base_cum=a_n, tax_rate=rate, tax_cum=tax_cum, tax=tax,
-        deductions_total=deductions_total, net=net, flags=tuple(flags), items=tuple(items))
+        deductions_total=deductions_total, net=net, flags=tuple(flags), items=tuple(items), part=part,
+        min_wage=min_wage)
     return result, problems
 
 
