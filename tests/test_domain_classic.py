@@ -72,6 +72,23 @@ def test_B_4i_full_attendance_without_late_or_early_leave():
     assert points(res, "K02", "全勤") == 0
 
 
+def test_B_4i_full_attendance_needs_the_whole_month_and_no_leave_or_absence():
+    staff = """
+工号 姓名 组别 等级 状态 入职日期 离职日期
+K01 张三 A组 初级 在职 2026-11-16 -
+K02 李四 A组 初级 离职 2024-01-01 2026-11-20
+K03 王五 B组 初级 在职 2024-01-01 -
+K04 赵六 B组 初级 在职 2026-11-01 -
+K05 钱七 B组 初级 在职 2024-01-01 -
+K06 孙八 B组 初级 在职 2024-01-01 -
+"""
+    # K01 hired on the 16th and K02 leaving on the 20th: not a whole month; K03 a day of leave;
+    # K05 one day of absence; K04 hired on the 1st and K06 without a record: +5
+    res = close(B, HEAD + "\n2026-11-10 K03 请假 - - - -\n2026-11-12 K05 旷工 - - - -", staff=staff)
+    assert [points(res, s, "全勤") for s in ("K01", "K02", "K03", "K04", "K05", "K06")] == [0, 0, 0, 5, 0, 5]
+    assert points(res, "K03", "请假") == 0 and points(res, "K05", "旷工") == 0  # records only
+
+
 def test_B_5_published_scores_count_after_window_and_disputes_listed_while_open():
     # 公示中 on Fri 2026-11-20: 3 working days end Wed 11-25; a close on 11-24 still waits
     ev = HEAD + "\n2026-11-18 K01 考试满分 - - 公示中 2026-11-20"

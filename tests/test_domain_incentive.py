@@ -10,8 +10,8 @@ HEAD = "日期 工号 规则 分值 金额"
 
 
 def test_D_7_three_months_first_pays_200_once():
-    ev = HEAD + "\n{m}-05 K01 安全事故 - -\n{m}-05 K01 安全事故 - -"  # K02/K03 80, K01 76: K02 & K03 tie 1st
-    ev2 = HEAD + "\n{m}-05 K03 安全事故 - -"  # K03 78: K01 80 and K02 80 share 1st
+    ev = HEAD + "\n{m}-05 K01 考核扣分 2 -\n{m}-05 K01 考核扣分 2 -"  # K02/K03 80, K01 76: K02 & K03 tie 1st
+    ev2 = HEAD + "\n{m}-05 K03 考核扣分 2 -"  # K03 78: K01 80 and K02 80 share 1st
     months = {"2026-09": ev.format(m="2026-09"), "2026-10": ev2.format(m="2026-10"), "2026-11": ev.format(m="2026-11")}
     sep, oct_, nov = close_months(I, months)
     # K02 is first (shared) in Sep, Oct and Nov: 200 in Nov, only then
@@ -22,7 +22,7 @@ def test_D_7_three_months_first_pays_200_once():
 
 
 def test_D_7_two_failing_months_flags_automatic_resignation():
-    bad = HEAD + "\n" + "\n".join("{m}-%02d K01 安全事故 - -" % d for d in range(1, 12))  # 80 - 22 = 58 < 60
+    bad = HEAD + "\n" + "\n".join("{m}-%02d K01 考核扣分 2 -" % d for d in range(1, 12))  # 80 - 22 = 58 < 60
     oct_, nov = close_months(I, {"2026-10": bad.format(m="2026-10"), "2026-11": bad.format(m="2026-11")})
     assert not person(oct_, "K01").passed
     assert not any("自动请辞" in f for f in person(oct_, "K01").flags)
@@ -100,18 +100,25 @@ def test_C_2_service_points_above_17_pay_270_each():
     assert amount(res, "K02", "超额积分") == 0
 
 
-def test_C_3_safety_accident_minus_2():
-    res = close(I, HEAD + "\n2026-11-03 K03 安全事故 - -")
-    assert points(res, "K03", "安全事故") == -2
+def test_C_3_safety_accident_takes_2_service_points_not_2_score_points():
+    # 20 service points and one accident: (20 − 2 − 17) × 270 = 270; the 80-point score is untouched
+    res = close(I, HEAD + "\n2026-11-30 K03 服务积分 - 20\n2026-11-03 K03 安全事故 - -"
+                "\n2026-11-30 K02 服务积分 - 18\n2026-11-03 K02 安全事故 - -\n2026-11-04 K02 安全事故 - -")
+    assert amount(res, "K03", "超额积分") == D("270.00")
+    assert any("扣减 安全事故 1 次 × 2 后为 18" in ln.note for ln in lines(res, "K03", "超额积分"))
+    assert points(res, "K03", "安全事故") == 0 and person(res, "K03").score == 80
+    # 18 − 2 × 2 = 14, not above 17: nothing paid, a line says why
+    assert amount(res, "K02", "超额积分") == 0
+    assert any("后为 14" in ln.note for ln in lines(res, "K02", "超额积分"))
 
 
 def test_C_4_quarterly_top_3_get_1500_and_4th_to_8th_1000():
     staff = staff_n(10)
     def month(m, loser_pts):
-        # S01 wins every month (安全事故 for everyone else by rank); S10 last
+        # S01 wins every month (考核扣分 for everyone else by rank); S10 last
         rows = [HEAD]
         for i in range(2, 11):
-            rows += [f"{m}-05 S{i:02d} 安全事故 - -"] * (i - 1)
+            rows += [f"{m}-05 S{i:02d} 考核扣分 2 -"] * (i - 1)
         return "\n".join(rows)
     o, n, d = close_months(I, {"2026-10": month("2026-10", 0), "2026-11": month("2026-11", 0),
                                "2026-12": month("2026-12", 0)}, staff=staff)
@@ -128,6 +135,17 @@ def test_E_2_service_star_needs_98_percent_on_time_100_and_no_complaint():
     assert points(res, "K01", "服务之星") == 5 and "服务之星" in person(res, "K01").titles
     assert points(res, "K02", "服务之星") == 0
     assert points(res, "K03", "服务之星") == 0
+
+
+def test_E_2_C_6d_own_fault_complaint_blocks_the_service_star():
+    # K01 meets 98% / 100%, but a complaint verified as caused by the engineer (C-6d, −200) is a valid
+    # complaint: no star; K02 meets the same figures without a complaint: +5
+    ev = HEAD + ("\n2026-11-30 K01 满意度 - 99%\n2026-11-30 K01 及时率 - 100%\n2026-11-20 K01 个人原因投诉 - -"
+                 "\n2026-11-30 K02 满意度 - 99%\n2026-11-30 K02 及时率 - 100%")
+    res = close(I, ev)
+    assert points(res, "K01", "服务之星") == 0 and "服务之星" not in person(res, "K01").titles
+    assert amount(res, "K01", "个人原因投诉") == D("-200.00")
+    assert points(res, "K02", "服务之星") == 5
 
 
 def test_C_5_spare_parts_commission_by_margin():
@@ -175,11 +193,11 @@ def test_E_4_yearly_model_two_thank_you_cases_and_a_star_month_no_complaint():
 
 
 def test_E_6_only_approved_events_count_and_pending_ones_are_listed():
-    ev = ("日期 工号 规则 分值 金额 状态\n2026-11-03 K01 安全事故 - - 待审\n2026-11-04 K01 安全事故 - - 已审核"
-          "\n2026-11-05 K01 安全事故 - - 驳回\n2026-11-06 K01 安全事故 - - 异议中\n2026-11-07 K01 安全事故 - - 已批准"
-          "\n2026-11-08 K01 安全事故 - - -")
+    ev = ("日期 工号 规则 分值 金额 状态\n2026-11-03 K01 考核扣分 2 - 待审\n2026-11-04 K01 考核扣分 2 - 已审核"
+          "\n2026-11-05 K01 考核扣分 2 - 驳回\n2026-11-06 K01 考核扣分 2 - 异议中\n2026-11-07 K01 考核扣分 2 - 已批准"
+          "\n2026-11-08 K01 考核扣分 2 - -")
     res = close(I, ev)
-    assert points(res, "K01", "安全事故") == -4            # only 已批准 and blank count
+    assert points(res, "K01", "考核扣分") == -4            # only 已批准 and blank count
     assert sorted(e.row for e in res.pending) == [2, 3, 5]  # 驳回 is dropped, not pending
     listed = [p for p in res.problems if p.code == "W_PENDING"]
     assert [p.row for p in listed] == [2, 3, 5] and "异议" in listed[2].message

@@ -270,3 +270,25 @@ def test_A2_13_major_loss_minus_10_and_probation():
     assert points(res, "K03", "重大失误") == -10
     assert p.score == 23  # 30 - 10 + 3 (one deduction)
     assert any("留司查看" in f for f in p.flags)
+
+
+def test_A1_15_group_fine_reaches_only_members_on_the_day_by_dates_and_transfers():
+    from kefu_xl.close import plan as closing
+    from kefu_xl.read.tables import grid_from_text
+    from tests.util import grids
+    staff = """
+工号 姓名 组别 等级 状态 入职日期 离职日期
+K01 张三 A组 初级 在职 2024-01-01 -
+K02 李四 A组 初级 在职 2026-11-20 -
+K03 王五 A组 初级 离职 2024-01-01 2026-11-02
+K04 赵六 A组 初级 在职 2024-01-01 -
+K05 钱七 B组 初级 在职 2024-01-01 -
+K06 孙八 A组 初级 在职 2024-01-01 -
+"""
+    # a problem of the 10th in A组: K02 joined on the 20th, K03 left on the 2nd, K04 moved to B组 on
+    # the 5th, K05 moved from B组 into A组 on the 8th; K06 stayed: K01, K05, K06 are fined 100 each
+    g = grids("tmall-1", "日期 工号 规则\n2026-11-10 K01 售后放任", staff=staff)
+    g["调动"] = grid_from_text("调动", "工号 日期 组别\nK04 2026-11-05 B组\nK05 2026-11-08 A组")
+    out = closing.plan_close(closing.load(g)).as_json()
+    fined = {p["id"]: sum(D(ln["amount"]) for ln in p["lines"] if ln["rule"] == "售后放任") for p in out["staff"]}
+    assert fined == {"K01": D(-100), "K02": 0, "K03": 0, "K04": 0, "K05": D(-100), "K06": D(-100)}

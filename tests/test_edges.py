@@ -148,16 +148,16 @@ def _months(n, start=1):
 
 
 def test_D_7_three_months_first_pays_200_at_3_and_6_not_at_2_4_5():
-    # K02 and K03 lose 2 each month (安全事故): K01 (80) is alone first every month
-    ev = IHEAD + "\n{m}-05 K02 安全事故 - -\n{m}-05 K03 安全事故 - -"
+    # K02 and K03 lose 2 each month (考核扣分): K01 (80) is alone first every month
+    ev = IHEAD + "\n{m}-05 K02 考核扣分 2 -\n{m}-05 K03 考核扣分 2 -"
     res = close_months(I, {m: ev.format(m=m) for m in _months(7)})
     assert [amount(r, "K01", "连续第一") for r in res] == [D(0), D(0), D("200.00"), D(0), D(0), D("200.00"), D(0)]
     assert [amount(r, "K02", "连续第一") for r in res] == [D(0)] * 7
 
 
 def test_D_7_streak_restarts_after_a_break():
-    first = IHEAD + "\n{m}-05 K02 安全事故 - -\n{m}-05 K03 安全事故 - -"
-    second = IHEAD + "\n{m}-05 K01 安全事故 - -\n{m}-05 K01 安全事故 - -\n{m}-05 K03 安全事故 - -"  # K02 first
+    first = IHEAD + "\n{m}-05 K02 考核扣分 2 -\n{m}-05 K03 考核扣分 2 -"
+    second = IHEAD + "\n{m}-05 K01 考核扣分 2 -\n{m}-05 K01 考核扣分 2 -\n{m}-05 K03 考核扣分 2 -"  # K02 first
     plan = [first, first, second, first, first, first]
     res = close_months(I, {m: e.format(m=m) for m, e in zip(_months(6), plan)})
     assert [amount(r, "K01", "连续第一") for r in res] == [D(0)] * 5 + [D("200.00")]
@@ -168,7 +168,7 @@ def _flagged(res, sid, word):
 
 
 def test_D_7_two_failing_months_flagged_every_month_from_the_second():
-    bad = IHEAD + "\n" + "\n".join("{m}-%02d K01 安全事故 - -" % d for d in range(1, 12))  # 80 − 22 = 58 < 60
+    bad = IHEAD + "\n" + "\n".join("{m}-%02d K01 考核扣分 2 -" % d for d in range(1, 12))  # 80 − 22 = 58 < 60
     res = close_months(I, {m: bad.format(m=m) for m in _months(4)})
     assert [person(r, "K01").passed for r in res] == [False] * 4
     assert _flagged(res, "K01", "自动请辞") == [False, True, True, True]
@@ -177,7 +177,7 @@ def test_D_7_two_failing_months_flagged_every_month_from_the_second():
 
 def test_D_7_fail_streak_needs_60_exactly_to_pass():
     # 80 − 20 = 60 passes (≥60 合格); 80 − 22 = 58 fails
-    at60 = IHEAD + "\n" + "\n".join("{m}-%02d K01 安全事故 - -" % d for d in range(1, 11))
+    at60 = IHEAD + "\n" + "\n".join("{m}-%02d K01 考核扣分 2 -" % d for d in range(1, 11))
     res = close_months(I, {m: at60.format(m=m) for m in _months(2)})
     assert [person(r, "K01").score for r in res] == [60, 60]
     assert [person(r, "K01").passed for r in res] == [True, True]

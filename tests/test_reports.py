@@ -86,7 +86,7 @@ def test_A1_1_paid_day_off_streak_on_honour_roll():
 
 
 def test_D_7_three_months_first_one_off_200_on_honour_roll():
-    ev = HEAD + "\n{m}-05 K02 安全事故 - - -\n{m}-05 K03 安全事故 - - -"  # K01 first every month
+    ev = HEAD + "\n{m}-05 K02 考核扣分 2 - -\n{m}-05 K03 考核扣分 2 - -"  # K01 first every month
     sheets, _, _ = run("incentive", every(ev, ("2026-09", "2026-10", "2026-11")))
     month = sections(sheets["荣誉榜"])["【本月】"]
     assert awards(month) == [("连续3个月考核排名第一", "K01")]
@@ -108,7 +108,7 @@ def test_clean_month_still_shows_its_section_headers():
 def _c4_month(m):
     rows = [HEAD]
     for i in range(2, 11):  # S01 first, S10 last; S(i) has i-1 accidents
-        rows += [f"{m}-05 S{i:02d} 安全事故 - - -"] * (i - 1)
+        rows += [f"{m}-05 S{i:02d} 考核扣分 2 - -"] * (i - 1)
     return "\n".join(rows)
 
 
@@ -177,7 +177,7 @@ def hr(sheets):
 
 
 def test_D_7_two_failing_months_in_hr_section():
-    bad = HEAD + "\n" + "\n".join("{m}-%02d K01 安全事故 - - -" % d for d in range(1, 12))  # 80 - 22 = 58
+    bad = HEAD + "\n" + "\n".join("{m}-%02d K01 考核扣分 2 - -" % d for d in range(1, 12))  # 80 - 22 = 58
     sheets, _, _ = run("incentive", every(bad, ("2026-10", "2026-11")))
     rows = hr(sheets)
     assert awards(rows) == [("连续2个月考核不及格", "K01"), ("考核不合格", "K01")]
@@ -238,7 +238,7 @@ def test_honours_are_not_hr_items():
 
 # ---------------------------------------------------------------- trend, groups, distribution
 def test_trend_sheet_has_every_closed_month():
-    ev = HEAD + "\n{m}-05 K02 安全事故 - - -"
+    ev = HEAD + "\n{m}-05 K02 考核扣分 2 - -"
     months = ("2026-09", "2026-10", "2026-11")
     # someone who left after August appears only in that month
     old = [HistoryRow(Month(2026, 8), "K09", "老员工", "B组", D(70), 3, 3)]
@@ -270,7 +270,7 @@ SPREAD = HEAD + "\n2026-11-03 K01 主管扣分 20 - -\n2026-11-04 K01 主管扣�
 
 def test_group_sheet():
     # incentive: base 80, pass line 60; K01 11 accidents -> 58 (fails), K02 80, K03 服务之星 +5 -> 85
-    ev = HEAD + "\n" + "\n".join("2026-11-%02d K01 安全事故 - - -" % d for d in range(1, 12)) + \
+    ev = HEAD + "\n" + "\n".join("2026-11-%02d K01 考核扣分 2 - -" % d for d in range(1, 12)) + \
         "\n2026-11-28 K03 满意度 - 99% -\n2026-11-28 K03 及时率 - 100% -"
     sheets, _, _ = run("incentive", {"2026-11": ev})
     g = sheets["组别"]

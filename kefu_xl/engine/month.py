@@ -46,6 +46,7 @@ REJECTED = ("驳回", "已驳回")
 PUBLISHING = ("公示中",)
 DISPUTED = ("异议中", "复核中")
 SCORE_REF = "得分"
+WHOLE_MONTH = "整月在职"  # condition reference: 1 when employed the whole month (B-4i)
 TIE_SHARED = "并列"
 TIE_BY_ID = "工号"
 
@@ -663,9 +664,43 @@ def _compress_steps(steps: List[Tuple[int, str]]) -> List[str]:
     return out
 
 
+def group_on(st: Staff, d: dt.date, transfers: Sequence = ()) -> str:
+    """The person's group on day d: the 组别 of their latest 调动 row dated on or before d, else the
+    员工 sheet's 组别 (the group before the first transfer)."""
+    group = st.group
+    for t in transfers:  # sorted by date
+        if t.date <= d:
+            group = t.group
+    return group
+
+
+def employed_on(st: Staff, d: dt.date) -> bool:
+    if st.hired is not None and d < st.hired:
+        return False
+    return not (st.status == "离职" and st.left is not None and d > st.left)
+
+
+def _transfers(run: _Run) -> Dict[str, list]:
+    """工号 -> the person's 调动 rows by date (worked out once per close)."""
+    by = run._prior.get(("#transfers", "", ""))
+    if by is None:
+        by = {}
+        for t in sorted(run.book.transfers, key=lambda t: t.date):
+            by.setdefault(t.staff_id, []).append(t)
+        run._prior[("#transfers", "", "")] = by
+    return by
+
+
+def _group_members(run: _Run, group: str, d: dt.date) -> List[str]:
+    """A1-15/A1-16: the members of `group` on day d (by the 员工 dates and the 调动 sheet)."""
+    by = _transfers(run)
+    return [sid for sid, p in run.people.items()
+            if employed_on(p.staff, d) and group_on(p.staff, d, by.get(sid, ())) == group]
+
+
 def _apply_group(run: _Run, offender: _Person, ev: Event, rule: Compiled, pts: Decimal, amt: Decimal):
-    group = offender.staff.group
-    members = run.by_group.get(group, []) if group else []
+    group = group_on(offender.staff, ev.date, _transfers(run).get(offender.staff.id, ()))
+    members = _group_members(run, group, ev.date) if group else []
     if not members:
         run.problem(ev.src.at("工号"), "W_NO_GROUP",
                     f"规则「{rule.code}」按全组处罚，但员工「{offender.staff.name}」没有组别，只处罚本人", WARNING)
@@ -931,6 +966,8 @@ def _single_ref(run: _Run, person: _Person, ref: str) -> Optional[Decimal]:
         return Decimal(person.additions)
     if ref == SCORE_REF:
         return person.points()
+    if ref == WHOLE_MONTH:  # B-4i: employed from the month's first day to its last
+        return Decimal(int(_whole_month(person.staff, run.opts.month)))
     if ref == "名次":
         return Decimal(person.rank) if person.rank is not None else None
     rule = run.rules.get(ref)
@@ -1330,9 +1367,16 @@ def _apply_per_point(run: _Run):
         metric = rule.rule.metric or SCORE_REF
         base = values.decimal(rule.params.get("基数")) or ZERO
         pct = values.rate(rule.params.get("比例")) if rule.params.get("比例") else None
+        less = _deductions(run, rule)
         for sid, person in run.people.items():
             v = person.score if metric == SCORE_REF else person.metrics.get(metric)
+            taken = ""
+            if v is not None and less:
+                v, taken = _less(person, v, less)
             if v is None or v <= base:
+                if taken:
+                    person.add(Line(sid, rule.code, ZERO, ZERO, CAT_INFO, None, f"{taken}，未超过{_fmt(base)}",
+                                    rule.rule.source))
                 continue
             over = v - base
             if pct is not None:
@@ -1343,11 +1387,53 @@ def _apply_per_point(run: _Run):
             elif rule.amount:
                 per = _fixed(rule.amount)
                 person.add(Line(sid, rule.code, ZERO, money(over * per), rule.category, None,
-                                f"超出基数{_fmt(base)} {_fmt(over)} × {_fmt(per)}元", rule.rule.source))
+                                f"{taken + '，' if taken else ''}超出基数{_fmt(base)} {_fmt(over)} × {_fmt(per)}元",
+                                rule.rule.source))
             elif rule.points:
                 per = _fixed(rule.points)
                 person.add(Line(sid, rule.code, over * per, ZERO, CAT_POINTS, None,
                                 f"超出{_fmt(base)} {_fmt(over)} × {_fmt(per)}分", rule.rule.source))
+
+
+def _deductions(run: _Run, rule: Compiled) -> List[Tuple[str, Decimal]]:
+    """参数 扣减=CODE×N[,CODE×N]: each occurrence of rule CODE this month takes N from the metric
+    before the excess is paid (C-3: a safety accident takes 2 service points)."""
+    text = rule.params.get("扣减")
+    out: List[Tuple[str, Decimal]] = []
+    for part in (p for p in text.replace("、", ",").replace("，", ",").split(",") if p.strip()):
+        code, sep, num = part.replace("*", "×").partition("×")
+        code = code.strip()
+        try:
+            n = values.decimal(num.strip()) if sep else Decimal(1)
+        except ValueError:
+            n = None
+        if code not in run.rules or n is None:
+            run.problem(rule.rule.src.at("参数"), "E_RULE_PARAM",
+                        f"规则「{rule.code}」的扣减「{part.strip()}」应写成 规则代码×分数（如 安全事故×2），"
+                        f"且规则代码在方案中存在")
+            continue
+        out.append((code, n))
+    return out
+
+
+def _less(person: _Person, v: Decimal, less: Sequence[Tuple[str, Decimal]]) -> Tuple[Decimal, str]:
+    """The metric after the 扣减 of this month's occurrences, and the text saying it."""
+    parts = []
+    for code, n in less:
+        c = person.counters.get(code)
+        times = c[0] if c else ZERO
+        if times:
+            v -= times * n
+            parts.append(f"{code} {_fmt(times)} 次 × {_fmt(n)}")
+    if not parts:
+        return v, ""
+    return v, f"扣减 {'、'.join(parts)} 后为 {_fmt(v)}"
+
+
+def _whole_month(st: Staff, m: Month) -> bool:
+    if st.hired is not None and st.hired > m.first_day:
+        return False
+    return not (st.status == "离职" and st.left is not None and st.left < m.last_day)
 
 
 def _apply_growth(run: _Run):

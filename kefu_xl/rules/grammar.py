@@ -286,7 +286,7 @@ def parse_params(text) -> Params:
 
 # options recognised as key=value rather than as an "=" condition
 _OPTION_KEYS = {"月数", "提示", "基数", "比例", "顺序", "汇总", "重复", "满分", "每人每月", "有效月数",
-                "组长每月", "其他每月", "岗位", "年度前", "月度奖励"}
+                "组长每月", "其他每月", "岗位", "年度前", "月度奖励", "扣减"}
 
 
 def _cond_value(raw: str):
@@ -499,7 +499,7 @@ def _default_category(amount: Optional[Spec]) -> str:
     return CAT_REWARD
 
 
-_SPECIAL_REFS = {"得分", "名次", "合格", "扣分次数", "加分次数", "违规次数", "末位"}
+_SPECIAL_REFS = {"得分", "名次", "合格", "扣分次数", "加分次数", "违规次数", "末位", "整月在职"}
 
 
 def _check_references(rules: Dict[str, Compiled]) -> List[Problem]:
