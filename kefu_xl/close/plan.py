@@ -112,7 +112,7 @@ def closed_months(history: Sequence[HistoryRow]) -> Dict[Month, int]:
 
 def _schemes(history: Sequence[HistoryRow], loaded: "Loaded") -> Dict[Month, str]:
     from ..read.readers import scheme_setting
-    return {m: scheme_setting(loaded.book.settings) for m in closed_months(history)}
+    return {m: scheme_setting(loaded.book.settings, m) for m in closed_months(history)}
 
 
 def compute(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt.date] = None

@@ -69,7 +69,7 @@ def options_for(book: Book, month: Optional[Month] = None, scheme: Optional[str]
         problems.append(Problem("E_NO_MONTH", "没有指定月份：请在「参数」表填写 月份（如 2026-11）或在命令行用 --month",
                                 "参数"))
         return None, problems
-    sch = scheme or scheme_setting(book.settings)
+    sch = scheme or scheme_setting(book.settings, m)
     known = sorted({r.scheme for r in book.rules if r.scheme})
     if sch and known and sch not in known:
         from ..read.readers import setting_source, SCHEME_KEYS

@@ -982,9 +982,11 @@ def month_setting(settings: Sequence[Setting], problems: Optional[List[Problem]]
     return None
 
 
-def scheme_setting(settings: Sequence[Setting]) -> str:
+def scheme_setting(settings: Sequence[Setting], month: Optional[Month] = None) -> str:
+    """The 方案 in force in `month` (a dated row applies from its 生效月份: re-closing an old month uses
+    the scheme of that month); None: the latest row."""
     for key in SCHEME_KEYS:
-        v = setting_value(settings, key)
+        v = setting_value(settings, key, month)
         if v is not None:
             return values.code(v)
     return ""
