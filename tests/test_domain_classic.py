@@ -54,7 +54,7 @@ def test_B_4_extra_non_cs_work_1_to_5_each():
 
 
 def test_B_4b_to_B_4h_fixed_additions():
-    rules = [("考试满分", 5), ("主动顶班", 5), ("零成本售后", 5), ("额外任务", 5), ("管理建议", 10), ("难题处理", 5)]
+    rules = [("主动顶班", 5), ("零成本售后", 5), ("额外任务", 5), ("管理建议", 10), ("难题处理", 5)]
     for code, pts in rules:
         res = close(B, HEAD + f"\n2026-11-03 K03 {code} - - - -")
         assert points(res, "K03", code) == pts, code
@@ -91,13 +91,13 @@ K06 孙八 B组 初级 在职 2024-01-01 -
 
 def test_B_5_published_scores_count_after_window_and_disputes_listed_while_open():
     # 公示中 on Fri 2026-11-20: 3 working days end Wed 11-25; a close on 11-24 still waits
-    ev = HEAD + "\n2026-11-18 K01 考试满分 - - 公示中 2026-11-20"
+    ev = HEAD + "\n2026-11-18 K01 主动顶班 - - 公示中 2026-11-20"
     import datetime as dt
     early = close(B, ev, as_of=dt.date(2026, 11, 24))
-    assert points(early, "K01", "考试满分") == 0
+    assert points(early, "K01", "主动顶班") == 0
     assert [e.row for e in early.pending] == [2]
     late = close(B, ev, as_of=dt.date(2026, 11, 26))
-    assert points(late, "K01", "考试满分") == 5
+    assert points(late, "K01", "主动顶班") == 5
 
 
 def test_B_6_order_gifts_recorded_not_scored():

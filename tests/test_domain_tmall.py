@@ -74,9 +74,10 @@ def test_A1_6_daily_work_on_time_3_to_5_points_per_week():
     assert person(res, "K01").score == 16
 
 
-def test_A1_7_weekly_plan_four_weeks_cash_reward():
-    res = close(T1, "日期 工号 规则 金额\n2026-11-28 K02 周计划达标 300")
-    assert amount(res, "K02", "周计划达标") == D("300.00")
+def test_A1_7_weekly_plan_rule_reads_the_weekly_sheet_not_events():
+    """A1-7 is computed from 周计划 (tests/test_issue18_rules.py); an 事件 row naming it is an error."""
+    res = close(T1, "日期 工号 规则\n2026-11-28 K02 周计划达标")
+    assert [(p.code, p.row, p.column) for p in res.problems if p.is_error] == [("E_RULE_NOT_EVENT", 2, "规则")]
 
 
 def test_A1_8_special_contribution_amount_case_by_case():

@@ -97,9 +97,9 @@ HEAD = "日期 工号 规则 分值 金额 状态 公示日期"
 
 
 def _published(day, as_of, settings=()):
-    ev = HEAD + f"\n2026-11-18 K01 考试满分 - - 公示中 2026-11-{day:02d}"
+    ev = HEAD + f"\n2026-11-18 K01 主动顶班 - - 公示中 2026-11-{day:02d}"
     res = close(B, ev, as_of=as_of, settings=settings)
-    return points(res, "K01", "考试满分")
+    return points(res, "K01", "主动顶班")
 
 
 WINDOWS = [

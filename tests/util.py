@@ -1,6 +1,7 @@
 """Test helpers: input tables written as text in the test itself."""
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Dict, Iterable, List, Optional, Sequence
 
@@ -37,7 +38,7 @@ def close(scheme: str, events: str, staff: str = STAFF, month: str = "2026-11", 
           settings=(), as_of=None) -> MonthResult:
     book, problems = readers.read_book(grids(scheme, events, staff, month, rules, settings))
     assert not [p for p in problems if p.is_error], problems
-    book = readers.Book(book.staff, book.events, book.rules, book.tiers, book.settings, tuple(history))
+    book = dataclasses.replace(book, history=tuple(history))
     res = engine.compute_month(book, as_of=as_of)
     return res
 

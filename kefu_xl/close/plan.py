@@ -17,6 +17,7 @@ from ..xlsx import aside
 from ..engine import month as engine
 from ..engine import carry
 from ..payroll import pay as payroll
+from ..payroll import payday
 from ..write import reports
 from ..core import schema
 from ..core.calendar import default_calendar
@@ -31,7 +32,8 @@ OWNED_NAMES = tuple(s.name for s in schema.OWNED_SHEETS) + PAY_SHEETS + reports.
 # in the order `load` turns them into records (the largest, 事件, is parsed first, by itself: xlsxio.Grids)
 READ_NAMES = ("工资历史", schema.LOG.name, schema.SEALS.name, schema.SETTINGS.name, schema.STAFF.name,
               schema.RULES.name, schema.TIERS.name, schema.HISTORY.name, schema.METRICS.name, schema.IMPORT_MAP.name,
-              schema.CARRY.name, schema.HOLIDAYS.name, schema.TRANSFERS.name, schema.EVENTS.name)
+              schema.CARRY.name, schema.HOLIDAYS.name, schema.TRANSFERS.name, schema.ORDERS.name, schema.WEEKS.name,
+              schema.EXAMS.name, schema.EVENTS.name)
 assert set(READ_NAMES) >= {s.name for s in schema.INPUT_SHEETS}
 
 # sheets a close only appends to: their rows as read are kept (SheetOut.extra kept_rows)
@@ -128,7 +130,7 @@ def compute(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt.da
     if not result.people and result.errors:
         return result, (), problems
     policy, p = payroll.policy_for(book.settings, result.month)
-    problems += p
+    problems += p + payday.pay_date(book.settings, result.month)[1]  # D-12
     tiers = {t.tier: t for t in book.tiers}
     cal = default_calendar(book.holidays)
     inputs = []
@@ -210,7 +212,7 @@ def _plan_close(loaded: Loaded, month: Optional[Month], as_of: Optional[dt.date]
         writers.seals_sheet(seals, kept=len(loaded.seal_rows)),
         writers.carry_sheet(carry_rows, kept=len(book.carry)),
         payroll.payroll_sheet(pays, m),
-        payroll.payslip_sheet(pays, m),
+        payroll.payslip_sheet(pays, m, payday.pay_date(book.settings, m)[0]),
         payroll.pay_history_sheet(pay_hist, loaded.pay_history),
     ) + tuple(report_sheets)
     return Plan(m, result, pays, tuple(problems), sheets, digest=digest)

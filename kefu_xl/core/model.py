@@ -188,6 +188,55 @@ class Event(NamedTuple):
     src: Source = Source("事件")
 
 
+class ProcessDates(NamedTuple):
+    """The process columns of one 事件 row (E-6, B-5, D-10), kept beside the event by its row."""
+
+    incident: Optional[_dt.date] = None  # 发生日期 (blank: the event's date)
+    recorded: Optional[_dt.date] = None  # 记录日期
+    objected: Optional[_dt.date] = None  # 异议日期
+    decided: Optional[_dt.date] = None  # 异议决定日期
+    leader: str = ""  # 失职领导 (D-10)
+
+
+class Order(NamedTuple):
+    """One row of 订单 (D-11, C-5)."""
+
+    order: str
+    date: _dt.date
+    staff_id: str  # as written (blank: found in the note)
+    amount: Decimal
+    discount: Decimal = Decimal(0)
+    note: str = ""
+    approver: str = ""
+    paid_status: str = ""
+    paid: Optional[_dt.date] = None
+    rule: str = ""
+    margin: Optional[Decimal] = None
+    src: Source = Source("订单")
+
+
+class WeekPlan(NamedTuple):
+    """One row of 周计划 (A1-7)."""
+
+    week: _dt.date
+    staff_id: str
+    rate: Decimal
+    note: str = ""
+    src: Source = Source("周计划")
+
+
+class Exam(NamedTuple):
+    """One row of 考试 (B-7)."""
+
+    date: _dt.date
+    staff_id: str
+    subject: str
+    score: Decimal
+    full: Decimal = Decimal(100)
+    note: str = ""
+    src: Source = Source("考试")
+
+
 @dataclass(frozen=True)
 class Rule:
     code: str

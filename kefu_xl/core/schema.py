@@ -69,6 +69,7 @@ STAFF = SheetSpec("员工", "staff", (
     C("password", "工资条密码", TEXT, 12, note="空=工号+身份证后六位；都没有则不生成工资条"),
     C("id_tail", "身份证后六位", TEXT, 12),
     C("accounts", "平台账号", TEXT, 24, note="旺旺/京东/拼多多/抖店/钉钉等账号，多个用逗号或顿号分隔；导入时按此匹配员工"),
+    C("birthday", "出生日期", DATE, 12, note="C-8 生日当月奖励；可只填月日"),
 ), note="一人一行。工号不可重复；离职请改状态并填离职日期，不要删行。")
 
 EVENTS = SheetSpec("事件", "events", (
@@ -86,6 +87,11 @@ EVENTS = SheetSpec("事件", "events", (
     C("approved", "审核日期", DATE, 12),
     C("published", "公示日期", DATE, 12),
     C("issuer", "发放人", TEXT, 9, note="小红花的发放人"),
+    C("incident", "发生日期", DATE, 12, note="空=日期；E-6 记录时限从此日起算"),
+    C("recorded", "记录日期", DATE, 12, note="E-6：发生后24小时内记录"),
+    C("objected", "异议日期", DATE, 12, note="B-5/E-6：公示后提出异议的日期"),
+    C("decided", "异议决定日期", DATE, 12, note="异议处理完毕的日期；之前的月份已月结时计入本月"),
+    C("leader", "失职领导", TEXT, 10, note="D-10：发现未处理、未及时制止的领导工号"),
 ), note="每件奖惩、每个指标一行。")
 
 RULES = SheetSpec("规则", "rules", (
@@ -163,7 +169,38 @@ TRANSFERS = SheetSpec("调动", "transfers", (
     C("note", "说明", TEXT, 30),
 ), note="可选。月内调组：自日期起属于新组别（全组连带处罚按事件日期的组别）。")
 
-INPUT_SHEETS = (STAFF, EVENTS, RULES, TIERS, SETTINGS, METRICS, IMPORT_MAP, HOLIDAYS, TRANSFERS)
+
+ORDERS = SheetSpec("订单", "orders", (
+    C("order", "订单号", TEXT, 14, True),
+    C("date", "日期", DATE, 12, True),
+    C("id", "工号", TEXT, 10, note="空=从备注中找工号"),
+    C("amount", "金额", MONEY, 11, True, "订单金额"),
+    C("discount", "优惠", MONEY, 8, note="优惠金额；30元以下须在备注说明，以上须审批人（D-11）"),
+    C("note", "备注", TEXT, 24, note="须含销售人员工号，否则不计提成（D-11）"),
+    C("approver", "审批人", TEXT, 9),
+    C("paid_status", "付款状态", TEXT, 9, note="已付清/未付清/部分付款"),
+    C("paid", "付清日期", DATE, 12, note="提成计入付清日期所在月份（C-5）"),
+    C("rule", "规则", TEXT, 12, note="提成规则代码；空=方案中第一条订单类规则"),
+    C("margin", "毛利率", PCT, 8, note="可选：规则参数 毛利率>=35% 时使用"),
+), note="每笔订单一行，跨月保留（D-11、C-5）。")
+
+WEEKS = SheetSpec("周计划", "weeks", (
+    C("week", "周起始日期", DATE, 12, True, "该周第一天（通常为周一）"),
+    C("id", "工号", TEXT, 10, True),
+    C("rate", "完成率", PCT, 9, True, "周计划完成率，如 85%"),
+    C("note", "备注", TEXT, 24),
+), note="每人每周一行，跨月保留（A1-7）。")
+
+EXAMS = SheetSpec("考试", "exams", (
+    C("date", "日期", DATE, 12, True),
+    C("id", "工号", TEXT, 10, True),
+    C("subject", "科目", TEXT, 12, note="如 客服、产品知识、平台规则"),
+    C("score", "分数", NUM, 7, True),
+    C("full", "满分", NUM, 7, note="空=100"),
+    C("note", "备注", TEXT, 24),
+), note="每人每次考试一行（B-7、B-4b）。")
+
+INPUT_SHEETS = (STAFF, EVENTS, RULES, TIERS, SETTINGS, METRICS, IMPORT_MAP, HOLIDAYS, TRANSFERS, ORDERS, WEEKS, EXAMS)
 
 # ---------------------------------------------------------------- owned sheets
 RESULTS = SheetSpec("结果", "results", (

@@ -36,6 +36,7 @@ from ..core.model import (CAT_COMMISSION, CAT_FINE, CAT_INFO, CAT_LOSS, CAT_POIN
 from ..read.readers import Book, month_setting, scheme_setting, setting_value
 from . import metrics as imported_metrics
 from . import carry
+from . import addons  # rule kinds kept in their own modules (issue 18): one dispatch, see addons.py
 from ..rules.grammar import (MONEY_CATEGORIES, SANCTION_WORDS, WARNING_WORD, Compiled, Cond, Range, Rate, Spec, Step, _fmt,
                     band_value, compile_rules, parse_bands)
 
@@ -332,7 +333,12 @@ def _effective(run: _Run, ev: Event) -> bool:
         if ev.published is None:
             run.problem(ev.src.at("公示日期"), "E_NO_PUBLISH_DATE", "状态为公示中，但没有填写公示日期")
             return False
-        ends = run.opts.calendar.working_days_after(ev.published, run.opts.publish_days)
+        days = run._prior.get(("#publish_days", "", ""))
+        if days is None:  # a scheme's 流程时限 row (E-6, B-5) may set its own 公示天数
+            from . import process
+            days = run._prior[("#publish_days", "", "")] = process.publish_days(run, run.opts.publish_days) \
+                or run.opts.publish_days
+        ends = run.opts.calendar.working_days_after(ev.published, days)
         as_of = run.opts.as_of or run.opts.month.last_day
         return as_of > ends
     return False
@@ -357,6 +363,9 @@ def _simple_values(rule: Compiled) -> Optional[Tuple[Decimal, Decimal]]:
 
 
 def _validate_values(run: _Run, ev: Event, rule: Compiled) -> bool:
+    check = addons.VALIDATORS.get(rule.kind)
+    if check is not None:
+        return check(run, ev, rule)
     ok = True
     if rule.kind == "event":
         if ev.points is None and ev.amount is None and not ev.rating:
@@ -1143,13 +1152,16 @@ def _rank_period_due(run: _Run, window: str) -> bool:
 def _apply_rank_awards(run: _Run, on_score: bool):
     for rule in run.of_kind("rank"):
         metric = rule.rule.metric or SCORE_REF
-        if (metric == SCORE_REF) != on_score:
+        gated = bool(rule.params.conds)  # B-3: decided on the points result, so judged after the score
+        if (metric == SCORE_REF or gated) != on_score:
             continue
         if not _rank_period_due(run, rule.window):
             continue
         months = _window_months(run.opts.month, rule.window) if rule.window != "month" else None
         items = []
         for p in run.ranked():
+            if gated and not all(c.test(_ref_value(run, p, c.ref)) for c in rule.params.conds):
+                continue
             if metric == SCORE_REF:
                 v = p.score
             else:
@@ -1243,6 +1255,8 @@ def _apply_grades(run: _Run):
 def _pass_line(rule: Compiled) -> Optional[Decimal]:
     if rule.points and isinstance(rule.points.steps[0].value, Decimal):
         return rule.points.steps[0].value
+    if rule.params.get("合格分"):  # K-1: the stated 91 of 130 wins over a share
+        return values.decimal(rule.params.get("合格分"))
     full = values.decimal(rule.params.get("满分")) if rule.params.get("满分") else None
     share = values.rate(rule.params.get("比例")) if rule.params.get("比例") else None
     if full is not None and share is not None:
@@ -1479,7 +1493,9 @@ def _apply_flowers(run: _Run):
 
 STAGES = (
     _select_events,
+    addons.after_select,
     _apply_event_rules,
+    addons.after_events,
     _apply_metrics,
     _apply_imported_metrics,
     _apply_event_metrics,
@@ -1488,6 +1504,7 @@ STAGES = (
     _apply_components,
     _apply_base,
     _apply_shared,
+    addons.before_conditions,
     _apply_exclusions,
     _apply_conditions,
     _apply_metric_awards,
@@ -1499,6 +1516,7 @@ STAGES = (
     _apply_per_point,
     _apply_growth,
     _apply_flowers,
+    addons.at_end,
 )
 
 

@@ -1177,17 +1177,19 @@ def payroll_sheet(results: Sequence[PayResult], month: Month) -> SheetOut:
 PAYSLIP_PER_PAGE = 12
 
 
-def payslip_sheet(results: Sequence[PayResult], month: Month) -> SheetOut:
+def payslip_sheet(results: Sequence[PayResult], month: Month, pay_day: Optional[_dt.date] = None) -> SheetOut:
     """工资条: header repeated above every person, a blank row between people
     (cut apart after printing); a page break after every PAYSLIP_PER_PAGE people.
 
     Sheet rows (1-based, no title line): row 1 header, row 2 person 1, row 3
     blank, row 4 header, row 5 person 2, ...  extra["header_rows"] lists the
     header rows; extra["row_breaks"] the rows after which a page break goes.
+    With `pay_day` (D-12, payroll.payday) a last column 发薪日 says when the pay is paid.
     """
-    header = ("月份",) + SHEET_HEADER
-    types = ("text",) + SHEET_TYPES
-    widths = (9,) + SHEET_WIDTHS
+    tail = ("发薪日",) if pay_day else ()
+    header = ("月份",) + SHEET_HEADER + tail
+    types = ("text",) + SHEET_TYPES + (("date",) if pay_day else ())
+    widths = (9,) + SHEET_WIDTHS + ((11,) if pay_day else ())
     rows: List[Tuple[Any, ...]] = []
     header_rows = [1]
     breaks: List[int] = []
@@ -1199,7 +1201,7 @@ def payslip_sheet(results: Sequence[PayResult], month: Month) -> SheetOut:
                 breaks.append(len(rows) + 1)  # break after the blank row (sheet row = index + 2)
             rows.append(header)
             header_rows.append(len(rows) + 1)
-        rows.append((str(month),) + _row(r))
+        rows.append((str(month),) + _row(r) + ((pay_day,) if pay_day else ()))
     return SheetOut("工资条", header, types, tuple(rows), widths,
                     extra={"row_breaks": breaks, "header_rows": header_rows, "fit_to_width": True,
                            "paper": "A4", "orientation": "landscape"})

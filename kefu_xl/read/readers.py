@@ -249,6 +249,9 @@ def read_staff(grid: Optional[Grid]) -> Tuple[Tuple[Staff, ...], List[Problem]]:
         accounts = split_accounts(c.text("accounts"))
         if accounts:
             extra["accounts"] = accounts
+        birthday = c.date("birthday")
+        if birthday is not None:
+            extra["birthday"] = birthday
         for name_, v in row.extra.items():
             extra[name_] = v
         if sid and sid in seen:
@@ -915,6 +918,11 @@ class Book:
     carry: Tuple[CarryRow, ...] = ()  # 结转: what earlier closes did not count (engine/carry.py)
     holidays: Tuple[CalendarDay, ...] = ()  # 节假日 (core/calendar.py)
     transfers: Tuple[Transfer, ...] = ()  # 调动
+    # the optional sheets and columns of read/extra.py (issue 18)
+    orders: Tuple[Any, ...] = ()  # model.Order
+    weeks: Tuple[Any, ...] = ()  # model.WeekPlan
+    exams: Tuple[Any, ...] = ()  # model.Exam
+    process: Mapping[int, Any] = field(default_factory=dict)  # 事件 row -> model.ProcessDates
 
     def setting(self, key: str, month: Optional[Month] = None, default=None):
         return setting_value(self.settings, key, month, default)
@@ -961,8 +969,14 @@ def read_book(grids: Mapping[str, Grid], year: Optional[int] = None) -> Tuple[Bo
     # the events last (the largest sheet: the others are read while it is parsed), their problems in sheet order
     events, p = read_events(grids.get(schema.EVENTS.name), year)
     problems += p + p_rules + p_tiers + p_history + p_metrics + p_mapping
+    from . import extra
+    orders, p = extra.read_orders(grids.get(schema.ORDERS.name), year); problems += p
+    weeks, p = extra.read_weeks(grids.get(schema.WEEKS.name), year); problems += p
+    exams, p = extra.read_exams(grids.get(schema.EXAMS.name), year); problems += p
+    process, p = extra.read_process(grids.get(schema.EVENTS.name), year); problems += p
     return Book(staff, events, rules, tiers, settings, history, (), metric_rows, mapping, carry=carry,
-                holidays=holidays, transfers=transfers), problems
+                holidays=holidays, transfers=transfers, orders=orders, weeks=weeks, exams=exams,
+                process=process), problems
 
 
 MONTH_KEYS = ("月份", "本月", "考核月份", "当前月份")

@@ -32,7 +32,13 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 from ..core import values
 from ..core.model import (CAT_COMMISSION, CAT_FINE, CAT_INFO, CAT_LOSS, CAT_POINTS, CAT_REWARD, ERROR,
                     WARNING, Problem, Rule)
+from ..core.metrics import BY_NAME as _METRIC_NAMES
 from ..core.schema import norm_text
+
+
+def is_metric_name(name: str) -> bool:
+    """A name of the 指标 sheet's catalogue (询单转化率, 首次响应时长(秒) …): KPI卡 rows may read one directly."""
+    return name in _METRIC_NAMES
 
 # canonical kind -> accepted spellings in the 类型 column
 KINDS: Dict[str, Tuple[str, ...]] = {
@@ -55,6 +61,19 @@ KINDS: Dict[str, Tuple[str, ...]] = {
     "shared": ("公共提成", "共享", "shared"),
     "sanction": ("处分", "sanction"),
     "flower": ("小红花", "flower"),
+    # kinds of their own modules (engine/addons.py)
+    "bank_in": ("积分存入", "bank_in"),
+    "bank_out": ("积分兑换", "bank_out"),
+    "deadline": ("流程时限", "deadline"),
+    "rework": ("返工", "rework"),
+    "order": ("订单提成", "order"),
+    "weekly": ("周计划", "weekly"),
+    "exam": ("考试", "exam"),
+    "tenure": ("工龄奖", "tenure"),
+    "birthday": ("生日", "birthday"),
+    "team": ("团队奖", "team"),
+    "kpi": ("KPI卡", "加权评分", "kpi"),
+    "weighted": ("综合业绩", "weighted"),
 }
 KIND_NAMES = {k: v[0] for k, v in KINDS.items()}
 _KIND_LOOKUP = {norm_text(name).lower(): k for k, names in KINDS.items() for name in names}
@@ -286,7 +305,11 @@ def parse_params(text) -> Params:
 
 # options recognised as key=value rather than as an "=" condition
 _OPTION_KEYS = {"月数", "提示", "基数", "比例", "顺序", "汇总", "重复", "满分", "每人每月", "有效月数",
-                "组长每月", "其他每月", "岗位", "年度前", "月度奖励", "扣减"}
+                "组长每月", "其他每月", "岗位", "年度前", "月度奖励", "扣减",
+                # issue 18 kinds (engine/addons.py)
+                "账户", "记录时限", "审核时限", "公示天数", "异议时限", "超时", "评价", "免审优惠",
+                "归属", "科目", "满月数", "发放", "人数", "权重", "领导连带", "合格分", "资格", "周数", "区间",
+                "低者优先"}
 
 
 def _cond_value(raw: str):
@@ -499,6 +522,7 @@ def _default_category(amount: Optional[Spec]) -> str:
     return CAT_REWARD
 
 
+_KIND_REFS = {"weekly": ("完成率",), "order": ("毛利率",)}  # columns of their own sheets
 _SPECIAL_REFS = {"得分", "名次", "合格", "扣分次数", "加分次数", "违规次数", "末位", "整月在职"}
 
 
@@ -506,13 +530,14 @@ def _check_references(rules: Dict[str, Compiled]) -> List[Problem]:
     out = []
     for c in rules.values():
         refs = []
-        if c.rule.metric and c.rule.metric not in ("得分",):
+        if c.rule.metric and c.rule.metric not in ("得分",) and not (c.kind == "kpi" and is_metric_name(c.rule.metric)):
             refs.append(("指标", c.rule.metric))
         if c.rule.component:
             refs.append(("维度", c.rule.component))
+        own = _KIND_REFS.get(c.kind, ())
         for cond in c.params.conds:
             for ref in cond.ref.split("+"):
-                if ref not in _SPECIAL_REFS:
+                if ref not in _SPECIAL_REFS and ref not in own:
                     refs.append(("参数", ref))
         for column, ref in refs:
             if ref not in rules:

@@ -21,12 +21,12 @@ from ..core import schema
 from ..core.schema import SheetSpec
 
 FIXED_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
-EMPTY_ROWS = {"staff": 60, "events": 600}
+EMPTY_ROWS = {"staff": 60, "events": 600, "orders": 200, "weeks": 200, "exams": 100}
 DASHBOARD = "看板"
 CHART_SHEET = reports.CHART_SHEET
-ORDER = ("说明", DASHBOARD, "员工", "事件", "规则", "等级", "参数", "指标", "导入映射", "节假日", "调动", "结果", "明细",
-         "荣誉榜", CHART_SHEET, "工资表", "工资条", "小红花", "历史", "问题", "操作记录", "趋势", "组别", "分布", "封存", "结转",
-         "工资历史", "xlwings.conf")
+ORDER = ("说明", DASHBOARD, "员工", "事件", "规则", "等级", "参数", "指标", "导入映射", "节假日", "调动", "订单", "周计划",
+         "考试", "结果", "明细", "荣誉榜", CHART_SHEET, "工资表", "工资条", "小红花", "历史", "问题", "操作记录", "趋势",
+         "组别", "分布", "封存", "结转", "工资历史", "xlwings.conf")
 HIDDEN = ("封存", "结转", "工资历史", "xlwings.conf")
 FORMATS = {schema.DATE: "yyyy-mm-dd", schema.MONEY: "#,##0.00", schema.PCT: "0.0%", schema.INT: "0",
            schema.NUM: "General", schema.TEXT: "@"}
@@ -63,6 +63,7 @@ HELP = [
     ("aftersales-130：售后客服130分KPI，四项评级、退款率、出勤，70%合格（政策 A 方案三与 D，K-*）", ""),
     ("classic-100：客服绩效评分标准2011版，基础80分，满分100（政策 B，B-*）", ""),
     ("incentive：激励与纪律，提成、季度排名奖、违纪阶梯罚款、服务之星（政策 C、D、E）", ""),
+    ("kpi-card：售前KPI考核卡，询单转化率40%、支付率25%、客单价5%、首响10%、平响10%加权评分，读「指标」表（A2-2）", ""),
     ("每条规则在「规则」表的 来源 列注明政策编号（见 DOMAIN.md），HR 可以修改数值或增删规则。", ""),
     ("", ""),
     ("规则类型（规则表 类型）", "h"),
@@ -109,6 +110,18 @@ KIND_HELP = {  # rule kind -> what it does; an example row of the presets is add
     "shared": "公共销售额按比例提成，由全体客服平分",
     "sanction": "允许记录的处分种类",
     "flower": "小红花的发放配额、有效期和奖励",
+    "bank_in": "积分存入个人账户（可兑换，不计入当月得分，跨月累计）",
+    "bank_out": "从积分账户兑换（培训、调休、商品），不能超过余额",
+    "deadline": "本方案的流程时限：记录、审核、公示、异议；超时在「问题」表提示",
+    "rework": "本人原因造成的二次上门不计工分",
+    "order": "读「订单」表：备注有工号、付清当月按比例提成；优惠须说明或审批",
+    "weekly": "读「周计划」表：连续N周完成率达标奖励（跨月连续）",
+    "exam": "读「考试」表：按得分率给分或奖金",
+    "tenure": "入职满N个月起每月奖励",
+    "birthday": "员工表出生日期所在月份奖励",
+    "team": "团队（组别）奖：平分给组员或作为团队经费",
+    "kpi": "KPI考核卡的一项：按分档或两值之间线性折算为0–100分，乘以权重",
+    "weighted": "多项指标按权重综合为一个业绩值（0–100），供排名使用",
 }
 SHEET_HELP = {
     "说明": "本页。",
@@ -122,6 +135,9 @@ SHEET_HELP = {
     "导入映射": "输入：导入的指标如何进入规则（指标代码），或按系数生成事件（考勤：迟到、请假、旷工）。各方案预置。",
     "节假日": "输入（可选）：覆盖或补充日历库的放假（休）、调休上班（班）、调休休息（调休）日期；日历库未收录的年份在此补充。",
     "调动": "输入（可选）：月内调组，自日期起属于新组别（全组连带处罚按事件日期的组别）。",
+    "订单": "输入（可选）：每笔订单一行，跨月保留；付清当月计提成（D-11、C-5）。",
+    "周计划": "输入（可选）：每人每周完成率一行，跨月保留（A1-7）。",
+    "考试": "输入（可选）：每人每次考试一行（B-7、B-4b）。",
     "结果": "月结写入：每人得分、名次、评定、奖罚金额和提示。",
     "明细": "月结写入：每一分、每一元的来历（事件行、规则、政策出处）。",
     "荣誉榜": "月结写入：本月、本季度、本年度的奖项，以及需要 HR 处理的事项。",
@@ -268,6 +284,8 @@ def build_template(path, vba_project: Optional[bytes] = None, scheme: str = pres
     _add_table(wb, sheets["导入映射"], schema.IMPORT_MAP, presets.import_map_rows(), 20, header_fmt)
     _add_table(wb, sheets["节假日"], schema.HOLIDAYS, [], 30, header_fmt)
     _add_table(wb, sheets["调动"], schema.TRANSFERS, [], 30, header_fmt)
+    for spec in (schema.ORDERS, schema.WEEKS, schema.EXAMS):  # optional inputs (D-11/C-5, A1-7, B-7)
+        _add_table(wb, sheets[spec.name], spec, [], EMPTY_ROWS[spec.key], header_fmt)
 
     # owned sheets: headers only, the close writes the rest
     for spec in schema.OWNED_SHEETS:
