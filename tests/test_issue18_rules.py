@@ -119,6 +119,18 @@ A6 2026-11-07 K01 1000 0 K01备件 - 已付清 2026-11-07 备件订单35 30%"""
     assert staff(nov, "K02")["pay"]["commission"] == "79.50"
 
 
+def test_C_5_payment_dated_in_a_closed_month_is_paid_in_the_next_close_once():
+    """C-5: A7 was paid on 10-30 but HR enters it after October is closed: November pays 2000 × 1% = 20.00 once,
+    December nothing; A1 (paid and counted in October) is never paid again."""
+    oct_orders = ORD + "\nA1 2026-10-10 K01 10000 20 K01老客户优惠 - 已付清 2026-10-12 - -\nA7 2026-10-20 K02 2000 0 K02 - 未付清 - - -"
+    later = oct_orders.replace("A7 2026-10-20 K02 2000 0 K02 - 未付清 - - -", "A7 2026-10-20 K02 2000 0 K02 - 已付清 2026-10-30 - -")
+    oct_, nov, dec = chain(I, {"2026-10": {"sheets": {"订单": oct_orders}}, "2026-11": {"sheets": {"订单": later}},
+                               "2026-12": {"sheets": {"订单": later}}})
+    assert [money(js, "K02", "订单提成") for js in (oct_, nov, dec)] == ["0.00", "20.00", "0.00"]
+    assert [money(js, "K01", "订单提成") for js in (oct_, nov, dec)] == ["99.80", "0.00", "0.00"]
+    assert [p["row"] for p in problems(nov, "W_CARRIED")] == [3]
+
+
 # ---------------------------------------------------------------- A1-7 weekly plans
 WEEKS = """周起始日期 工号 完成率
 2026-10-12 K01 85%

@@ -14,7 +14,10 @@ on 毛利率) pays commission on each order the month it is paid in full:
   order not yet paid in full is listed and waits, however many months.
 
 Orders stay on the sheet across months; each order is judged in the month of
-its 日期 (flags) and paid in the month of its 付清日期 (once).
+its 日期 (flags) and paid in the month of its 付清日期, once: 历史 remembers each
+paid order (计数 ``#订单:订单号``), so an order whose 付清日期 falls in a month
+already closed without it (the date was entered late) is paid in the next
+close, with a note and W_CARRIED, and never twice.
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from decimal import Decimal
 from ..core.model import CAT_COMMISSION, CAT_INFO, WARNING, ZERO, Line, Month, money
 from ..rules.grammar import Rate, _fmt
 
+PAID_KEY = "#订单:"  # 历史 counter of a paid order
 UNPAID = ("未付清", "未付款", "部分付款", "待付款", "未付")
 PAID = ("", "已付清", "付清", "全额付款", "已付款")
 
@@ -52,10 +56,14 @@ def end(run) -> None:
             run.problem(None, "W_ORDER_NO_RULE", f"「订单」表有本月订单，但方案「{run.opts.scheme}」没有订单提成类规则", WARNING)
         return
     ids = sorted((s.id for s in run.book.staff), key=len, reverse=True)
+    paid_before = {k for rows in run.by_staff.values() for h in rows for k in h.counters if k.startswith(PAID_KEY)}
+    closed = set(run.by_month)
     for o in run.book.orders:
         ordered_now = month.contains(o.date)
         paid_now = o.paid is not None and month.contains(o.paid)
-        if not ordered_now and not paid_now:
+        late = (o.paid is not None and not paid_now and Month.of(o.paid) < month and Month.of(o.paid) in closed
+                and PAID_KEY + o.order not in paid_before)
+        if not ordered_now and not paid_now and not late:
             continue
         rule = run.rules.get(o.rule) if o.rule else rules[0]
         if rule is None or rule.kind != "order":
@@ -94,7 +102,7 @@ def end(run) -> None:
             if o.paid is None or Month.of(o.paid) > month:
                 person.add(Line(sid, rule.code, ZERO, ZERO, CAT_INFO, o.date,
                                 f"订单 {o.order} {_fmt(o.amount)} 元未付清：提成在付清当月计入", rule.rule.source))
-        if not paid_now or not noted or o.paid_status in UNPAID:
+        if not (paid_now or late) or not noted or o.paid_status in UNPAID:
             continue
         if not all(c.test(o.margin) for c in rule.params.conds if c.ref == "毛利率"):
             need = "、".join(f"{c.ref}{c.op}{c.raw_hint}" for c in rule.params.conds if c.ref == "毛利率")
@@ -104,6 +112,11 @@ def end(run) -> None:
         base = o.amount - o.discount
         rate = _rate(rule)
         when = f"{o.date.isoformat()} 下单，{o.paid.isoformat()} 付清"
+        if late:
+            when += f"；{Month.of(o.paid)} 已月结，计入本月"
+            run.problem(o.src.at("付清日期"), "W_CARRIED",
+                        f"订单 {o.order} 的付清日期在已月结的 {Month.of(o.paid)}，提成计入 {month}", WARNING)
         person.add(Line(sid, rule.code, ZERO, money(base * rate), CAT_COMMISSION, o.paid,
                         f"订单 {o.order}：实付 {_fmt(base)} × {_fmt(rate * 100)}%（{when}）", rule.rule.source))
         person.count(rule.code, Decimal(1), base)
+        person.counters[PAID_KEY + o.order] = [Decimal(1), base]
