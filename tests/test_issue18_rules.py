@@ -359,3 +359,15 @@ def test_D_8_absent_more_than_two_months_in_the_period_month_quarter_or_year():
     assert staff(y[1], "K01")["grade"] == "不参评"
     m = _absent(months, "月", "缺岗天数>20")
     assert [staff(js, "K01")["rank"] is None for js in m] == [True, True]
+
+
+def test_E_6_publication_days_per_scheme_in_the_process_row():
+    """A scheme's 流程时限 row may hold its own 公示天数: 1工作日 for incentive only. Published Fri 11-20: one
+    working day is Mon 11-23, so a close on Tue 11-24 counts it; 参数 公示天数 3 would wait until Thu 11-26."""
+    import datetime as dt
+    ev = "日期 工号 规则 金额 状态 公示日期\n2026-11-18 K01 成本节约 300 公示中 2026-11-20"
+    js, _, _ = close_json(I, ev, as_of=dt.date(2026, 11, 24))
+    assert money(js, "K01", "成本节约") == "0.00"
+    rules = rules_with(流程时限={"scheme": I, "params": "公示天数=1工作日;异议时限=1工作日"})
+    js, _, _ = close_json(I, ev, as_of=dt.date(2026, 11, 24), rules=rules)
+    assert money(js, "K01", "成本节约") == "300.00"
