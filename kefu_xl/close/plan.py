@@ -25,7 +25,7 @@ from . import seal
 from ..write import results as writers
 from ..core.grid import Grid, SheetOut
 from ..core.model import ERROR, HistoryRow, Month, MonthResult, Problem
-from ..read.readers import Book, read_book, read_table
+from ..read.readers import Book, read_book, read_table, setting_source, setting_value
 
 PAY_SHEETS = ("工资表", "工资条", "工资历史")
 OWNED_NAMES = tuple(s.name for s in schema.OWNED_SHEETS) + PAY_SHEETS + reports.REPORT_SHEETS
@@ -117,6 +117,12 @@ def _schemes(history: Sequence[HistoryRow], loaded: "Loaded") -> Dict[Month, str
     return {m: scheme_setting(loaded.book.settings, m) for m in closed_months(history)}
 
 
+def _pay_day(book: Book, m: Month):
+    """D-12: (the pay day of month m's pay, problems) from 参数 发薪日 and 发薪月."""
+    day, which = (setting_value(book.settings, k, m) for k in payday.KEYS)
+    return payday.pay_date(day, which, m, *(setting_source(book.settings, k) for k in payday.KEYS))
+
+
 def compute(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt.date] = None
             ) -> Tuple[MonthResult, Tuple[payroll.PayResult, ...], List[Problem]]:
     """Engine then payroll, no decision about writing."""
@@ -130,7 +136,7 @@ def compute(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt.da
     if not result.people and result.errors:
         return result, (), problems
     policy, p = payroll.policy_for(book.settings, result.month)
-    problems += p + payday.pay_date(book.settings, result.month)[1]  # D-12
+    problems += p + _pay_day(book, result.month)[1]  # D-12
     tiers = {t.tier: t for t in book.tiers}
     cal = default_calendar(book.holidays)
     inputs = []
@@ -212,7 +218,7 @@ def _plan_close(loaded: Loaded, month: Optional[Month], as_of: Optional[dt.date]
         writers.seals_sheet(seals, kept=len(loaded.seal_rows)),
         writers.carry_sheet(carry_rows, kept=len(book.carry)),
         payroll.payroll_sheet(pays, m),
-        payroll.payslip_sheet(pays, m, payday.pay_date(book.settings, m)[0]),
+        payroll.payslip_sheet(pays, m, _pay_day(book, m)[0]),
         payroll.pay_history_sheet(pay_hist, loaded.pay_history),
     ) + tuple(report_sheets)
     return Plan(m, result, pays, tuple(problems), sheets, digest=digest)
