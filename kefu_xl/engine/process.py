@@ -71,6 +71,8 @@ def _policy(run):
 
 
 def select(run) -> None:
+    if not run.book.process:  # no process dates anywhere: nothing to check
+        return
     got = _policy(run)
     if got is None:
         return
@@ -86,24 +88,24 @@ def select(run) -> None:
     # steps of this month's events (counted or held)
     for ev in list(run.events) + list(run.pending):
         pd = process.get(ev.row)
-        if pd is None and ev.approved is None:
+        if pd is None:
             continue
-        incident = (pd.incident if pd else None) or ev.date
-        recorded = pd.recorded if pd else None
+        incident = pd.incident or ev.date
+        recorded = pd.recorded
         n, unit = win["记录时限"]
         if recorded is not None and recorded > _after(run, incident, n, unit):
             late(ev, "记录日期", f"发生于 {incident.isoformat()}，{recorded.isoformat()} 才记录，超过 {n}{unit}")
         n, unit = win["审核时限"]
         start = recorded or incident
-        if ev.approved is not None and pd is not None and ev.approved > _after(run, start, n, unit):
+        if ev.approved is not None and ev.approved > _after(run, start, n, unit):
             late(ev, "审核日期", f"{start.isoformat()} 记录，{ev.approved.isoformat()} 才审核，超过 {n}{unit}")
-        objected = pd.objected if pd else None
+        objected = pd.objected
         if objected is not None and ev.published is not None:
             n, unit = win["异议时限"]
             if objected > _after(run, ev.published, n, unit):
                 late(ev, "异议日期", f"{ev.published.isoformat()} 公示，{objected.isoformat()} 才提出异议，超过 {n}{unit}："
                                    "异议不暂停执行，请驳回后按原结果计入")
-        decided = pd.decided if pd else None
+        decided = pd.decided
         if decided is not None and ev.status in M.DISPUTED:
             run.problem(ev.src.at("状态"), "W_DECIDED_STILL_DISPUTED",
                         f"{ev.staff_id} {ev.rule}：{decided.isoformat()} 已处理完异议，状态仍为「{ev.status}」：请改为 生效 或 驳回",
