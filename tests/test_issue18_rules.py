@@ -371,3 +371,30 @@ def test_E_6_publication_days_per_scheme_in_the_process_row():
     rules = rules_with(流程时限={"scheme": I, "params": "公示天数=1工作日;异议时限=1工作日"})
     js, _, _ = close_json(I, ev, as_of=dt.date(2026, 11, 24), rules=rules)
     assert money(js, "K01", "成本节约") == "300.00"
+
+
+# ---------------------------------------------------------------- the same through a workbook file and the CLI
+def test_E_1_D_11_C_5_on_a_file_close_json_month_after_month(tmp_path):
+    """The file path reads 订单 and carries the E-1 balance through the 历史 the first close writes:
+    October pays A1 (99.80) and banks 30 + 50; November pays A3 (79.50, paid 11-03) and redeems 60 (80 → 20)."""
+    import json
+    from tests.test_cli import run
+    from tests.util import grids
+    from tests.workbooks import save
+    from kefu_xl.read.tables import grid_from_text
+    events = (EV + "\n2026-10-08 K01 优质服务 30 -\n2026-10-20 K01 优质服务 50 -\n2026-11-03 K01 积分兑换 60 -")
+    g = grids(I, events, month="2026-10")
+    g["订单"] = grid_from_text("订单", ORD + """
+A1 2026-10-10 K01 10000 20 K01老客户优惠 - 已付清 2026-10-12 - -
+A3 2026-10-20 K02 8000 50 K02 王经理 已付清 2026-11-03 - -""")
+    book = save(g, tmp_path / "b.xlsx")
+    code, out, err = run("close", book, "--month", "2026-10", "--json")
+    assert code == 0, err
+    oct_ = json.loads(out)
+    assert money(oct_, "K01", "订单提成") == "99.80" and money(oct_, "K02", "订单提成") == "0.00"
+    assert lines(oct_, "K01", "兑换积分")[0]["note"].endswith("期末 80 分")
+    code, out, err = run("close", book, "--month", "2026-11", "--json")
+    assert code == 0, err
+    nov = json.loads(out)
+    assert money(nov, "K02", "订单提成") == "79.50" and money(nov, "K01", "订单提成") == "0.00"
+    assert lines(nov, "K01", "兑换积分")[0]["note"] == "兑换积分：期初 80 分，存入 0 分，兑换 60 分，期末 20 分"
