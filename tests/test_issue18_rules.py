@@ -211,6 +211,10 @@ def test_C_8_office_award_300_a_quarter_split_or_paid_to_the_team():
     js, _, _ = close_json(I, ev, month="2026-12", staff=C8_STAFF, rules=team)
     assert [money(js, s, "办公室奖") for s in ("K01", "K02")] == ["0.00", "0.00"]
     assert "团队经费" in lines(js, "K01", "办公室奖")[0]["note"]
+    # once a quarter: A组 won in October, a second award in December is flagged
+    oct_, dec = chain(I, {"2026-10": {"events": "日期 工号 规则\n2026-10-28 K01 办公室奖"},
+                          "2026-12": {"events": ev}}, staff=C8_STAFF)
+    assert money(oct_, "K01", "办公室奖") == "150.00" and [p["row"] for p in problems(dec, "W_TEAM_AWARD_TWICE")] == [2]
 
 
 # ---------------------------------------------------------------- B-7 monthly exam

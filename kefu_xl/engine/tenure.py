@@ -3,17 +3,20 @@
     工龄奖  金额 100, 参数 满月数=12   100 every month once a full year of service is
                                         completed by the month's last day
     生日    金额 100                    100 in the month of the 员工.出生日期
-    团队奖  金额 300, 参数 发放=平分    an event on any member of the winning group
+    团队奖  金额 300, 周期 季, 参数 发放=平分
+                                        an event on any member of the winning group
                                         (组别); 平分 splits it among the group's active
                                         members to the fen, 团队经费 records it as the
-                                        team's money (no personal pay)
+                                        team's money (no personal pay); with 周期 季 a second
+                                        award to one group in a quarter is flagged
 """
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Dict
 
-from ..core.model import CAT_INFO, ZERO, Line, money
+from ..core.model import CAT_INFO, WARNING, ZERO, Line, money
 from ..rules.grammar import _fmt
 
 EVENT_KINDS = ("team",)
@@ -71,12 +74,26 @@ def end(run) -> None:
 
 
 def _team(run, rule) -> None:
+    from . import month as M
     how = rule.params.get("发放") or SPLIT[0]
     total = _amount(rule)
+    months = M._window_months(run.opts.month, rule.window) if rule.window in ("quarter", "year") else None
+    won: Dict[str, int] = {}  # group -> awards in the period so far (周期 季: once a quarter)
+    if months is not None:
+        for sid, rows in run.by_staff.items():
+            for h in rows:
+                c = h.counters.get(rule.code)
+                if h.month in months and c and c[0]:
+                    won[h.group] = won.get(h.group, 0) + int(c[0])
     for ev in run.events:
         if ev.rule != rule.code or ev.staff_id not in run.people:
             continue
         group = run.people[ev.staff_id].staff.group
+        if months is not None and won.get(group):
+            run.problem(ev.src.at("规则"), "W_TEAM_AWARD_TWICE",
+                        f"{group} 本期已获「{rule.rule.name}」（周期 {rule.rule.window}），请确认是否重复", WARNING)
+        won[group] = won.get(group, 0) + 1
+        run.people[ev.staff_id].count(rule.code, Decimal(1), total)
         members = sorted(run.by_group.get(group, []))
         if how in TEAM_MONEY:
             for sid in members:
