@@ -1,0 +1,181 @@
+"""Issue 22, item 5: tests written for the mutants that survived the sampled mutation run
+(docs/MUTATION.md names each).  Hand-worked values; DOMAIN IDs where a rule is concerned."""
+import datetime as dt
+from decimal import Decimal as D
+
+from kefu_xl.close import plan as closing
+from kefu_xl.close import seal
+from kefu_xl.core.model import Month, Setting, Source, Tier
+from kefu_xl.engine import flowers
+from kefu_xl.payroll import pay as payroll
+from kefu_xl.read import readers
+from kefu_xl.rules import grammar, presets
+from tests.test_payroll import JAN, person, staff, tier
+from tests.test_seal import EVENTS, _after, _closed_october, _write_back
+from tests.util import grids
+
+NOW = dt.datetime(2026, 12, 1, 9, 30, 5)
+
+
+def _closed_october_and_november():
+    g = _closed_october()
+    nov = _after(g, EVENTS + "\n2026-11-03 K03 好建议 1")
+    plan = closing.plan_close(closing.load(nov), now=NOW)
+    assert plan.exit_code == 0, plan.problems
+    return _write_back(nov, plan)
+
+
+def _sheet(plan, name):
+    return next(s for s in plan.sheets if s.name == name)
+
+
+# ---------------------------------------------------------------- close/plan.py
+def test_close_and_reopen_log_the_time_they_were_given():
+    g = _closed_october()
+    nov = _after(g, EVENTS + "\n2026-11-03 K03 好建议 1")
+    plan = closing.plan_close(closing.load(nov), now=NOW)
+    assert _sheet(plan, "操作记录").rows[-1][0] == "2026-12-01 09:30:05"
+    reopen = closing.plan_reopen(closing.load(_write_back(nov, plan)), Month(2026, 11), "漏记", now=NOW)
+    assert _sheet(reopen, "操作记录").rows[-1][:4] == ("2026-12-01 09:30:05", "", "重开", "2026-11")
+
+
+def test_reopen_of_a_month_before_a_closed_one_is_refused():
+    g = _closed_october_and_november()
+    plan = closing.plan_reopen(closing.load(g), Month(2026, 10), "漏记")
+    assert plan.exit_code == 2 and "2026-11" in plan.refused and "依次重开" in plan.refused
+    assert plan.sheets == ()
+
+
+def test_reopen_reverses_only_the_rows_of_the_reopened_month():
+    g = _closed_october_and_november()
+    plan = closing.plan_reopen(closing.load(g), Month(2026, 11), "漏记")
+    assert plan.exit_code == 0
+    hist = _sheet(plan, "历史")
+    month, state = list(hist.header).index("月份"), list(hist.header).index("状态")
+    reversed_ = [r[month] for r in hist.rows if r[state] == "冲销"]
+    assert reversed_ == ["2026-11"] * 3
+
+
+def test_reclose_notes_the_rank_that_changed_and_no_change():
+    g = _closed_october()
+    g = _write_back(g, closing.plan_reopen(closing.load(g), Month(2026, 10), "漏记好评"))
+    # v1: K02 36 1st, K03 33 2nd, K01 32 3rd; two more praises (+6) make K01 38: 1st, K02 2nd, K03 3rd
+    g["事件"] = grids("tmall-30", EVENTS + "\n2026-10-20 K01 好评表扬 2", month="2026-10")["事件"]
+    again = closing.plan_close(closing.load(g))
+    assert again.exit_code == 0, again.problems
+    hist = _sheet(again, "历史")
+    sid, note, ver = (list(hist.header).index(c) for c in ("工号", "说明", "版本"))
+    v2 = {r[sid]: r[note] for r in hist.rows if r[ver] == 2}
+    assert v2["K01"] == "重新月结（对比第1版）：得分 32→38，名次 3→1"
+    assert v2["K02"] == "重新月结（对比第1版）：名次 1→2"
+    assert v2["K03"] == "重新月结（对比第1版）：名次 2→3"
+
+
+def test_reclose_without_a_change_says_so():
+    g = _closed_october()
+    g = _write_back(g, closing.plan_reopen(closing.load(g), Month(2026, 10), "核对"))
+    again = closing.plan_close(closing.load(g))
+    hist = _sheet(again, "历史")
+    note, ver = (list(hist.header).index(c) for c in ("说明", "版本"))
+    assert {r[note] for r in hist.rows if r[ver] == 2} == {"重新月结（对比第1版）：无变化"}
+
+
+# ---------------------------------------------------------------- close/seal.py
+def test_seal_digest_of_a_known_book_is_stable_across_versions():
+    """Seals written by earlier versions must still check: the digest of a fixed book is pinned."""
+    book, _ = readers.read_book(grids("tmall-30", EVENTS, month="2026-10"))
+    fps = seal.fingerprints(book, Month(2026, 10), "tmall-30")
+    assert seal.digest(fps) == DIGEST
+
+
+DIGEST = "8a27b14b5858438a"  # the digest as written by the seal since issue 7
+
+
+# ---------------------------------------------------------------- engine/month.py
+def test_C_5_rate_rule_without_its_base_amount_is_an_error_and_not_counted():
+    from kefu_xl.engine import month as engine
+    book, problems = readers.read_book(grids("incentive", "日期 工号 规则 金额\n2026-11-03 K01 个人销售 -"))
+    res = engine.compute_month(book)
+    assert [(p.code, p.row, p.column) for p in res.problems if p.is_error] == [("E_VALUE_REQUIRED", 2, "金额")]
+    assert not [ln for ln in res.person("K01").lines if ln.rule == "个人销售"]
+
+
+# ---------------------------------------------------------------- engine/flowers.py
+def _flower_rules(params):
+    rows = [dict(r, params=params) if r["kind"] == "小红花" else r for r in presets.rule_rows()]
+    book, _ = readers.read_book(grids("incentive", "", rules=rows))
+    return book.rules
+
+
+def test_C_7_flower_options_must_be_whole_numbers_not_below_zero():
+    pol, problems = flowers.policy_for(_flower_rules("组长每月=1.5;其他每月=-1;有效月数=3;年度前=3"), "incentive")
+    assert [(p.code, p.column) for p in problems] == [("E_RULE_PARAM", "参数")] * 2
+    assert (pol.leader_quota, pol.others_quota, pol.valid_months, pol.year_top) == (2, 30, 3, 3)  # the defaults
+
+
+def test_C_7_monthly_award_split_to_the_fen_adds_up():
+    pol = flowers.Policy(codes=("小红花",), award=D(100), award_mode=flowers.SPLIT)
+    ids = [f"S{i}" for i in range(1, 7)]
+    got = flowers.monthly_awards({s: D(5) for s in ids}, pol, ids)
+    # 100 / 6 = 16.666…: 16.66 each, the 4 fen left go to the first four
+    assert [got[s] for s in ids] == [D("16.67")] * 4 + [D("16.66")] * 2 and sum(got.values()) == D(100)
+
+
+# ---------------------------------------------------------------- payroll/pay.py
+def test_S8_setting_problem_without_a_sheet_is_reported_on_the_settings_sheet():
+    pol, probs = payroll.policy_for([Setting("养老保险比例", "很多", None, Source("", 7))], JAN)
+    assert [(p.code, p.sheet, p.row, p.column) for p in probs][:1] == [(probs[0].code, "参数", 7, "值")]
+
+
+def test_D_4_full_months_count_only_completed_months():
+    fm = payroll.full_months
+    assert fm(dt.date(2025, 6, 15), dt.date(2026, 1, 10)) == 6
+    assert fm(dt.date(2025, 6, 15), dt.date(2026, 1, 15)) == 7
+    assert fm(dt.date(2025, 6, 15), dt.date(2025, 7, 14)) == 0
+    assert fm(dt.date(2025, 1, 31), dt.date(2025, 2, 28)) == 1  # the month's last day completes it
+
+
+def test_D_1_bad_tier_value_without_a_source_is_reported_on_the_tiers_sheet():
+    tr = Tier("初级", D(4000), {"bonus_rate": "很多"})
+    r, probs = payroll.compute_pay(payroll.PayInput(staff(), tr, person(staff()), JAN), payroll.PayPolicy(month=JAN))
+    assert [(p.code, p.sheet, p.column) for p in probs] == [("E_TIER_VALUE", "等级", "奖金比例")]
+    assert r.bonus_standard == 0
+
+
+def test_D_1_unknown_or_missing_tier_pays_base_zero_each_with_its_own_code():
+    for name, code in (("神级", "E_UNKNOWN_TIER"), ("", "E_PAY_NO_TIER")):
+        st = staff(tier=name)
+        r, probs = payroll.compute_pay(payroll.PayInput(st, None, person(st), JAN), payroll.PayPolicy(month=JAN))
+        assert [(p.code, p.is_error, p.column) for p in probs] == [(code, True, "等级")]
+        assert r.base_pay == 0
+
+
+def test_D_9_unknown_year_grade_is_a_warning_and_changes_nothing():
+    st = staff(year_grade="特优")
+    r, probs = payroll.compute_pay(payroll.PayInput(st, tier(bonus_rate=D("0.1")), person(st), JAN),
+                                   payroll.PayPolicy(month=JAN))
+    assert [(p.code, p.is_error) for p in probs] == [("E_YEAR_GRADE", False)]
+    assert r.grade_adjust == 0 and r.performance_bonus == D("400.00")
+
+
+def test_D_2_promotion_needs_the_months_setting_too():
+    st = staff(hired=dt.date(2020, 1, 1))
+    r, _ = payroll.compute_pay(payroll.PayInput(st, tier(promote_to="中级"), person(st), JAN),
+                               payroll.PayPolicy(month=JAN))
+    assert not [f for f in r.flags if "晋升" in f]
+
+
+def test_D_12_payroll_sheet_layout_and_payslip_month():
+    st = staff()
+    r, _ = payroll.compute_pay(payroll.PayInput(st, tier(), person(st), JAN), payroll.PayPolicy(month=JAN))
+    sheet = payroll.payroll_sheet([r], JAN)
+    assert sheet.extra == {"totals_row": 4, "fit_to_width": True, "paper": "A4", "orientation": "landscape",
+                           "freeze": "C3"}
+    slips = payroll.payslip_sheet([r], JAN)
+    assert [row[0] for row in slips.rows if row and row[0] != slips.header[0]] == ["2026-01"]
+
+
+# ---------------------------------------------------------------- rules/grammar.py
+def test_open_ranges_describe_themselves():
+    assert grammar.parse_spec("~10").steps[0].value.describe() == "~10"
+    assert grammar.parse_spec("3~").steps[0].value.describe() == "3~"
