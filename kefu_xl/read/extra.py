@@ -7,6 +7,7 @@ them, so the event reader's fast path stays as it is.
 """
 from __future__ import annotations
 
+import operator
 from decimal import Decimal
 from typing import Dict, List, Optional, Tuple
 
@@ -97,6 +98,23 @@ def read_exams(grid: Optional[Grid], year: Optional[int] = None) -> Tuple[Tuple[
     return tuple(out), problems
 
 
+def _filled_rows(rows, cols: List[int]) -> List[int]:
+    """Offsets of the rows with a non-blank cell in any of `cols`.  The usual case (the columns are in
+    every workbook from the template, and empty) costs one pick and one count per column, in C
+    (about 20 ms a column for 500,000 rows)."""
+    out = set()
+    for i in cols:
+        try:
+            col = list(map(operator.itemgetter(i), rows))
+        except IndexError:  # ragged rows
+            col = [r[i] if i < len(r) else None for r in rows]
+        blank = col.count(None)
+        if blank == len(col) or blank + col.count("") == len(col):
+            continue
+        out.update(j for j, v in enumerate(col) if v is not None and v != "")
+    return sorted(out)
+
+
 def read_process(grid: Optional[Grid], year: Optional[int] = None
                  ) -> Tuple[Dict[int, ProcessDates], List[Problem]]:
     """事件 row -> its process columns, for the rows that fill any of them."""
@@ -107,12 +125,13 @@ def read_process(grid: Optional[Grid], year: Optional[int] = None
         return {}, []
     problems: List[Problem] = []
     out: Dict[int, ProcessDates] = {}
-    idx = [loc.found[k] for k in PROCESS_KEYS if k in loc.found]
-    for offset in range(loc.index + 1, len(grid.rows)):
-        raw = grid.rows[offset]
-        if all(i >= len(raw) or values.is_blank(raw[i]) for i in idx):
-            continue
-        row = loc.row(raw, grid.first_row + offset)
+    data = grid.rows[loc.index + 1:]
+    # the columns are there in every workbook from the template, mostly empty: find the filled rows column by column
+    offsets = _filled_rows(data, [loc.found[k] for k in PROCESS_KEYS if k in loc.found])
+    first = grid.first_row + loc.index + 1
+    for offset in offsets:
+        raw = data[offset]
+        row = loc.row(raw, first + offset)
         c = _Collector(row, problems)
         dates = [c.date(k, year=year) for k in PROCESS_KEYS[:4]]
         leader = c.code("leader")
