@@ -4,7 +4,6 @@ import datetime as dt
 from decimal import Decimal as D
 
 from kefu_xl.close import plan as closing
-from kefu_xl.close import seal
 from kefu_xl.core.model import Month, Setting, Source, Tier
 from kefu_xl.engine import flowers
 from kefu_xl.payroll import pay as payroll
@@ -78,17 +77,6 @@ def test_reclose_without_a_change_says_so():
     hist = _sheet(again, "历史")
     note, ver = (list(hist.header).index(c) for c in ("说明", "版本"))
     assert {r[note] for r in hist.rows if r[ver] == 2} == {"重新月结（对比第1版）：无变化"}
-
-
-# ---------------------------------------------------------------- close/seal.py
-def test_seal_digest_of_a_known_book_is_stable_across_versions():
-    """Seals written by earlier versions must still check: the digest of a fixed book is pinned."""
-    book, _ = readers.read_book(grids("tmall-30", EVENTS, month="2026-10"))
-    fps = seal.fingerprints(book, Month(2026, 10), "tmall-30")
-    assert seal.digest(fps) == DIGEST
-
-
-DIGEST = "8a27b14b5858438a"  # the digest as written by the seal since issue 7
 
 
 # ---------------------------------------------------------------- engine/month.py
@@ -179,3 +167,15 @@ def test_D_12_payroll_sheet_layout_and_payslip_month():
 def test_open_ranges_describe_themselves():
     assert grammar.parse_spec("~10").steps[0].value.describe() == "~10"
     assert grammar.parse_spec("3~").steps[0].value.describe() == "3~"
+
+
+def test_C_7_flowers_received_this_month_add_up_per_person():
+    from tests.test_flowers import analyse
+    fm = analyse("2026-11-03 K01 小红花 1 M01 -\n2026-11-04 K02 小红花 1 M01 -\n2026-11-05 K01 小红花 2 M03 -")
+    assert (fm.holding("K01").received, fm.holding("K02").received, fm.holding("K03").received) == (3, 1, 0)
+
+
+def test_C_7_flower_options_are_read_by_their_names():
+    pol, problems = flowers.policy_for(_flower_rules("组长每月=5;其他每月=12;有效月数=2;年度前=4"), "incentive")
+    assert problems == []
+    assert (pol.leader_quota, pol.others_quota, pol.valid_months, pol.year_top) == (5, 12, 2, 4)
