@@ -97,3 +97,16 @@ def test_E6_reopened_month_voids_what_its_close_carried():
     again, _ = _close(ev, "2026-12", w)
     assert again.exit_code == 0, again.errors
     assert len(_lines(again, "K01", "好评表扬")) == 1  # counted again in the re-close, still once overall
+
+
+def test_E6_carried_event_edited_after_the_month_that_counted_it_was_sealed_is_an_error():
+    ev = "2026-11-30 K01 好评表扬 公示中 2026-11-30"
+    _, w = _close(ev, "2026-11")
+    dec, w = _close(ev, "2026-12", w)
+    assert len(_lines(dec, "K01", "好评表扬")) == 1
+    # December counted it: rejecting it now changes what sealed December counted
+    jan, _ = _close("2026-11-30 K01 好评表扬 驳回 2026-11-30", "2027-01", w)
+    bad = [p for p in jan.as_json()["problems"] if p["code"] == "E_SEALED_EDIT"]
+    assert jan.exit_code == 1 and bad and all("2026-12" in p["message"] for p in bad)
+    ok, _ = _close(ev, "2027-01", w)
+    assert ok.exit_code == 0, ok.errors

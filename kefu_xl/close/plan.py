@@ -132,7 +132,8 @@ def compute(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt.da
     if loaded.seals:
         closed = closed_months(book.history)
         problems += seal.check(book, loaded.seals, closed, _schemes(book.history, loaded),
-                               skip=carry.uncounted_rows(book.carry, closed))
+                               skip=carry.uncounted_rows(book.carry, closed),
+                               carried=carry.carried_rows(book.carry, closed))
     if not result.people and result.errors:
         return result, (), problems
     policy, p = payroll.policy_for(book.settings, result.month)
@@ -193,6 +194,10 @@ def _plan_close(loaded: Loaded, month: Optional[Month], as_of: Optional[dt.date]
         digest, new_seals = early[1].result()
     else:
         digest, new_seals = _seal_of(book, m, result.scheme, version)
+    if result.carried:  # the events of earlier months this close counted belong to its seal (carry.py)
+        rows = {ev.row for ev, _ in result.carried}  # as in 事件 (the engine's copies carry a note)
+        new_seals = tuple(new_seals) + tuple(seal.carried_seal_rows([e for e in book.events if e.row in rows], m,
+                                                                    version))
     new_rows = engine.history_from_result(result, version, digest)
     if version > 1:
         new_rows = _with_differences(new_rows, book.history, m)

@@ -194,10 +194,21 @@ def read_seals(grid: Optional[Grid]) -> Tuple[Dict[Month, Seal], List[Tuple]]:
     return latest, raw
 
 
+CARRIED_PART = 10_000  # 段 of the 事件 rows of a seal that hold the events of earlier months the close counted
+
+
+def carried_seal_rows(events, month: Month, version: int) -> List[Tuple]:
+    """封存 rows (kind 事件, 段 from CARRIED_PART) for the events of earlier months a close counted."""
+    packed = [f"{_b36(r)}:{fp}" for r, fp, _ in (_event_fp(e) for e in events)]
+    return [(str(month), version, EVENTS, CARRIED_PART + n, " ".join(packed[i:i + CELL_ITEMS]))
+            for n, i in enumerate(range(0, len(packed), CELL_ITEMS))]
+
+
 def check(book: Book, seals: Dict[Month, Seal], closed: Iterable[Month], schemes: Dict[Month, str],
-          skip: Optional[Dict[Month, set]] = None) -> List[Problem]:
+          skip: Optional[Dict[Month, set]] = None, carried: Optional[Dict[Month, set]] = None) -> List[Problem]:
     """Edits to sealed months, as problems naming the rows.  `skip`: per month, the 事件 rows its
-    close did not count (engine/carry.py): they may change (status, dates) and are counted later."""
+    close did not count (engine/carry.py): they may change (status, dates) and are counted later.
+    `carried`: per month, the 事件 rows of earlier months its close counted (they are in its seal)."""
     problems: List[Problem] = []
     prints = _Prints(book)
     for m in sorted(closed):
@@ -205,6 +216,10 @@ def check(book: Book, seals: Dict[Month, Seal], closed: Iterable[Month], schemes
         if seal is None:
             continue
         now = prints.of(m, schemes.get(m, ""))
+        extra = (carried or {}).get(m)
+        if extra:
+            now[EVENTS] = now[EVENTS] + [_event_fp(e) for e in book.events
+                                         if e.row in extra and (e.date.year, e.date.month) != (m.year, m.month)]
         for kind in KINDS:
             if kind == EVENTS and not now[kind]:
                 continue  # the whole month was cleared from 事件 after its close: archived, not edited
