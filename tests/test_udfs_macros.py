@@ -117,10 +117,12 @@ def test_month_close_macro_writes_the_same_sheets_as_the_headless_close(plan):
     assert book.app.alerts[-1][0] == "月结完成"
     expected = closing.plan_close(closing.load(demo_grids()), user=got.sheets[4].rows[-1][1])
     for sheet in expected.sheets:
-        want = ([[sheet.title] + [None] * (len(sheet.header) - 1)] if sheet.title else []) + \
-            [list(sheet.header)] + [[_as_cell(v) for v in r] for r in sheet.rows]
+        width = max([len(sheet.header)] + [len(r) for r in sheet.rows])
+        want = ([[sheet.title]] if sheet.title else []) + ([list(sheet.header)] if sheet.header else []) + \
+            [[_as_cell(v) for v in r] for r in sheet.rows]
+        want = [r + [None] * (width - len(r)) for r in want]
         have = book.values(sheet.name)
-        have = [r + [None] * (len(want[0]) - len(r)) for r in have]
+        have = [r + [None] * (width - len(r)) for r in have]
         if sheet.name == "操作记录":  # the time stamp differs
             want = [r[:1] + r[2:] if i else r for i, r in enumerate(want)]
             have = [r[:1] + r[2:] if i else r for i, r in enumerate(have)]

@@ -95,7 +95,8 @@ def test_wrappers_of_the_real_udf_module_are_exactly_what_xlwings_writes():
     ours = vbabuild.udf_wrappers_bas()
     assert ours == _xlwings_text(udfs, "kefu_xl.udfs")
     for f in udfs.UDFS:
-        assert f'XLPy.CallUDF("kefu_xl.udfs", "{f.__name__}", Array(' in ours
+        assert f'XLPy.CallUDF("kefu_xl.udfs", "{f.__name__}", ' in ours
+    assert "Function KEFU_MONTH(ParamArray tables())" in ours  # any number of tables, each found by its header
 
 
 def test_metadata_comes_from_xlwings_and_leaves_xlwings_as_it_was():
@@ -105,8 +106,9 @@ def test_metadata_comes_from_xlwings_and_leaves_xlwings_as_it_was():
     meta = {f.__name__: f.__xlfunc__ for f in funcs}
     assert meta["KEFU_SCORE"]["category"] == "kefu-xl"
     args = {a["name"]: a for a in meta["KEFU_SCORE"]["args"]}
-    assert args["staff"]["options"]["ndim"] == 2 and "optional" in args["month"]
-    assert args["staff"]["doc"] == udfs.ARGS["staff"]["doc"]
+    assert args["this_month"]["options"]["ndim"] == 2 and "optional" in args["month"]
+    assert args["this_month"]["doc"] == udfs.ARGS["this_month"]["doc"]
+    assert meta["KEFU_MONTH"]["args"][0]["vararg"]
     assert meta["KEFU_BOARD"]["ret"]["doc"] == udfs.KEFU_BOARD.__doc__
     assert (xw.func, xw.arg) == before[:2]
     assert not hasattr(udfs.KEFU_SCORE, "__xlfunc__") or sys.platform.startswith("win")
@@ -124,7 +126,8 @@ def test_register_module_gives_every_function_its_chinese_help():
     text = vbabuild.udf_register_bas()
     for f in udfs.UDFS:
         assert f'Macro:=book & "{f.__name__}", Description:="{f.__doc__.strip()[:255]}"' in text
-    assert text.count('h(0) = "工号，如 KF001"') == 5  # the five per-person functions
+    assert text.count(f'h(0) = "{udfs.ARGS["staff_id"]["doc"]}"') == 5  # the five per-person functions
+    assert text.count(f'h(1) = "{udfs.ARGS["this_month"]["doc"]}"') == 5
     assert 'Category:="kefu-xl"' in text
 
 

@@ -18,6 +18,7 @@ from ..engine import month as engine
 from ..engine import carry
 from ..payroll import pay as payroll
 from ..payroll import payday
+from ..write import board as dashboard
 from ..write import reports
 from ..core import schema
 from ..core.calendar import default_calendar
@@ -28,7 +29,7 @@ from ..core.model import ERROR, HistoryRow, Month, MonthResult, Problem
 from ..read.readers import Book, read_book, read_table, setting_source, setting_value
 
 PAY_SHEETS = ("工资表", "工资条", "工资历史")
-OWNED_NAMES = tuple(s.name for s in schema.OWNED_SHEETS) + PAY_SHEETS + reports.REPORT_SHEETS
+OWNED_NAMES = tuple(s.name for s in schema.OWNED_SHEETS) + PAY_SHEETS + reports.REPORT_SHEETS + (dashboard.SHEET,)
 # in the order `load` turns them into records (the largest, 事件, is parsed first, by itself: xlsxio.Grids)
 READ_NAMES = ("工资历史", schema.LOG.name, schema.SEALS.name, schema.SETTINGS.name, schema.STAFF.name,
               schema.RULES.name, schema.TIERS.name, schema.HISTORY.name, schema.METRICS.name, schema.IMPORT_MAP.name,
@@ -225,7 +226,7 @@ def _plan_close(loaded: Loaded, month: Optional[Month], as_of: Optional[dt.date]
         payroll.payroll_sheet(pays, m),
         payroll.payslip_sheet(pays, m, _pay_day(book, m)[0]),
         payroll.pay_history_sheet(pay_hist, loaded.pay_history),
-    ) + tuple(report_sheets)
+    ) + tuple(report_sheets) + (dashboard.dashboard_sheet(result, pays),)
     return Plan(m, result, pays, tuple(problems), sheets, digest=digest)
 
 

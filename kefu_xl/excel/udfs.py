@@ -1,23 +1,33 @@
 """Excel functions (xlwings UDFs): a few lines each over the same close.
 
-Every function takes the tables as arguments (员工, 事件, 规则, 等级, 参数, and
-optionally 月份 and 历史), so Excel recalculates exactly when an input changes;
-none is volatile.  Parsing and computing a month is cached: a sheet with
-hundreds of KEFU_SCORE cells over the same tables computes the month once.
+HR writes them the way CONTRACT.md says:
 
-Cache keys: the identity of the argument lists first (a few dict look-ups;
-the cache holds the lists, so an id cannot be reused while it is cached), then
-their full content, compared exactly: list equality, plus a check of value
-types, because Python's ``True == 1.0`` while a TRUE cell and a 1 cell are
-different inputs.  xlwings builds new lists on every call, so each call over
-new lists pays one comparison of the tables (about a tenth of what building
-those lists costs xlwings); the month itself is computed once, and each
-person's answer once per month.  Problems in the inputs come
-back as a readable Chinese text in the cell, never as a Python traceback.
+    本月 (a defined name for one cell):  =KEFU_MONTH(staff[#All], events[#All], …, 历史表)
+    per person:                          =KEFU_SCORE(A2, 本月)   KEFU_GRADE / KEFU_TIER_SALARY /
+                                         KEFU_BONUS_DEDUCTION / KEFU_EXPLAIN (spills)
+    the month's board:                   =KEFU_BOARD(本月)   (spills)
+
+`KEFU_MONTH` takes any number of input tables, each recognised by its header
+row (员工, 事件, 规则, 等级, 参数, 指标, 导入映射, 历史 …: every sheet the close
+reads), and optionally a month; it computes the month once and returns a
+handle: a text naming the month, the head count, the events and the full
+digest of the inputs (blake2b of every cell with its type: TRUE is not 1).
+The handle changes exactly when an input cell changes, so Excel recalculates
+the per-person cells exactly then; they take only the handle and scalars and
+cost a dictionary look-up each.  A handle this Python process does not hold
+(Python restarted, the workbook reopened) answers with a short Chinese hint
+to recalculate (Ctrl+Alt+F9), never a number of another month.
+
+Older forms that take the tables themselves (KEFU_SCORE(工号, staff, events,
+rules, tiers, settings[, 月份][, 历史])) still work; they are cached by the
+identity, then the content, of their argument lists.  Problems in the inputs
+come back as a readable Chinese text in the cell, never as a Python traceback.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
 from collections import OrderedDict
 from itertools import chain
 from decimal import Decimal
@@ -30,6 +40,7 @@ from ..core import schema
 from ..core.grid import Grid
 from ..core.model import fmt_points, money
 from ..core.values import month as parse_month
+from ..write import board as dashboard
 
 CATEGORY = "kefu-xl"
 _CACHE_SIZE = 8
@@ -146,14 +157,18 @@ def clear_cache() -> None:
 def _compute(frozen, month):
     names = (schema.STAFF.name, schema.EVENTS.name, schema.RULES.name, schema.TIERS.name, schema.SETTINGS.name,
              schema.HISTORY.name)
-    grids = {n: Grid(n, t) for n, t in zip(names, frozen) if t}
-    loaded = closing.load(grids)
+    return _compute_grids({n: Grid(n, t) for n, t in zip(names, frozen) if t}, month)
+
+
+def _compute_grids(grids, month):
+    """(MonthResult, {id: PayResult}, errors) of the close's own read and compute over these grids."""
     m = None
     if month not in (None, ""):
         try:
             m = parse_month(month)
         except ValueError as e:
             return None, {}, [str(e)]
+    loaded = closing.load(grids)
     result, pays, problems = closing.compute(loaded, m)
     errors = [p for p in problems if p.is_error]
     return result, {p.staff.id: p for p in pays}, errors
@@ -175,7 +190,10 @@ def _staff_id(staff_id) -> str:
 
 
 def _person(staff_id, tables, m: Optional[_Month] = None):
-    m = m or _month(*tables)
+    return _person_in(m or _month(*tables), staff_id)
+
+
+def _person_in(m: _Month, staff_id):
     if m.errors:
         return None, None, _error_text(m.errors)
     sid = _staff_id(staff_id)
@@ -186,19 +204,146 @@ def _person(staff_id, tables, m: Optional[_Month] = None):
 
 
 def _answer(fn, staff_id, tables):
+    return _answer_in(_month(*tables), fn, staff_id)
+
+
+def _answer_in(m: _Month, fn, staff_id):
     """fn(person, pay) for one cell, remembered per computed month: a sheet of cells asks the same month."""
-    m = _month(*tables)
     try:
         key = (fn, type(staff_id), staff_id)
         hit = m.answers.get(key)
     except TypeError:  # an unhashable id (a range passed as the id)
         key, hit = None, None
     if hit is None:
-        p, pay, err = _person(staff_id, tables, m)
+        p, pay, err = _person_in(m, staff_id)
         hit = err if err else fn(p, pay)
         if key is not None:
             m.answers[key] = hit
     return hit
+
+
+# ---------------------------------------------------------------- KEFU_MONTH and its handles
+_HANDLES: "OrderedDict[str, _Month]" = OrderedDict()
+HANDLES_KEPT = 8
+_HANDLE = re.compile(r"^(\d{4}-\d{2}) · .* · ([0-9a-f]{32})$")
+STALE = "#请重算：本月的计算结果已不在内存中（Python 重新启动过），请按 Ctrl+Alt+F9 重新计算"
+NOT_A_HANDLE = "#错误：第二个参数应为「本月」（=KEFU_MONTH(…) 所在的单元格）"
+
+
+def _candidates():
+    """Every sheet the close reads that has a column description: what a table passed may be."""
+    names = list(closing.READ_NAMES) + [s.name for s in schema.INPUT_SHEETS]
+    seen, out = set(), []
+    for n in names:
+        spec = schema.BY_NAME.get(n)
+        if spec is not None and n not in seen:
+            seen.add(n)
+            out.append(spec)
+    return out
+
+
+def recognise(table) -> Optional[str]:
+    """The sheet whose header row a table (a 2-D list, header first) has, or None.
+
+    The header is looked for in the table's first rows, as the reader looks
+    for it; the sheet whose required columns are all there and which matches
+    the most columns (then the largest share of its own) wins."""
+    best = None
+    for spec in _candidates():
+        required = [c.key for c in spec.columns if c.required]
+        for row in table[:3]:
+            found, _ = schema.match_columns(spec, _cells(row))
+            if not found or any(k not in found for k in required):
+                continue
+            score = (len(found), len(found) / len(spec.columns))
+            if best is None or score > best[0]:
+                best = (score, spec.name)
+    return best[1] if best else None
+
+
+def _is_scalar(arg) -> bool:
+    if not isinstance(arg, (list, tuple)):
+        return True
+    return len(arg) <= 1 and all(len(_cells(r)) <= 1 for r in arg)
+
+
+def _scalar(arg):
+    while isinstance(arg, (list, tuple)):
+        if not arg:
+            return None
+        arg = arg[0]
+    return arg
+
+
+def _digest(month, tables) -> str:
+    """The full digest of the inputs: every cell with its type (repr tells TRUE from 1.0 and text from a number)."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr(month).encode("utf-8"))
+    for name, table in tables:
+        h.update(b"\x00" + name.encode("utf-8") + b"\x00")
+        h.update(repr(table).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()
+
+
+def month_handle(*args) -> str:
+    """KEFU_MONTH's work: recognise the tables, compute the month once per distinct input, return its handle."""
+    month, tables = None, []
+    for i, arg in enumerate(args, 1):
+        if arg is None:
+            continue
+        if _is_scalar(arg):
+            v = _scalar(arg)
+            if v not in (None, ""):
+                if month is not None:
+                    return f"#错误：月份给了两次（第{i}个参数）"
+                month = v
+            continue
+        name = recognise(arg)
+        if name is None:
+            return f"#错误：第{i}个参数不是可识别的表（请连同表头一起选中，如 staff[#全部]）"
+        if any(n == name for n, _ in tables):
+            return f"#错误：「{name}」表给了两次（第{i}个参数）"
+        tables.append((name, arg))
+    if not any(n == schema.STAFF.name for n, _ in tables):
+        return "#错误：缺少员工表（如 staff[#全部]）"
+    tables.sort(key=lambda t: t[0])
+    digest = _digest(month, tables)
+    for handle, m in _HANDLES.items():
+        if handle.endswith(digest):
+            _HANDLES.move_to_end(handle)
+            return handle
+    result, pays, errors = _compute_grids({n: Grid.of(n, [_cells(r) for r in t]) for n, t in tables}, month)
+    if errors:
+        return _error_text(errors)
+    m = _Month(result, pays, errors)
+    events = sum(len(p.lines) for p in result.people)
+    handle = f"{result.month} · {len(result.people)}人 · {events}条 · {digest}"
+    _remember_handle(handle, m)
+    return handle
+
+
+def _remember_handle(handle: str, m: _Month) -> None:
+    _HANDLES[handle] = m
+    _HANDLES.move_to_end(handle)
+    while len(_HANDLES) > HANDLES_KEPT:
+        _HANDLES.popitem(last=False)
+
+
+def _held(handle) -> "_Month | str":
+    """The computed month of a handle, or the text the cell shows instead."""
+    h = _scalar(handle)
+    if not isinstance(h, str):
+        return NOT_A_HANDLE
+    if h.startswith("#"):  # KEFU_MONTH's own error: shown where it is used
+        return h
+    m = _HANDLES.get(h)
+    if m is not None:
+        return m
+    return STALE if _HANDLE.match(h) else NOT_A_HANDLE
+
+
+def _is_handle_form(second, rest) -> bool:
+    return all(a is None for a in rest) and _is_scalar(second)
 
 
 def _num(d: Decimal):
@@ -224,17 +369,22 @@ def _bonus_cut(p, pay):
 # Argument declarations, applied with xw.arg/xw.func (kefu_xl.excel.vbabuild re-runs
 # them under xlwings' real decorators to generate the VBA wrappers).
 ARGS = {
-    "staff_id": dict(doc="工号，如 KF001"),
+    "staff_id": dict(doc="工号，如 KF001（可以是单元格，如 A2）"),
+    "this_month": dict(ndim=2, doc="本月：=KEFU_MONTH(…) 所在的单元格（名称「本月」）；旧写法为员工表"),
+    "tables": dict(ndim=2, doc="输入表（含表头），如 staff[#全部]、events[#全部]、历史表，任意个、任意顺序；"
+                             "最后可加月份，如 \"2026-11\""),
     "staff": dict(ndim=2, doc="员工表（含表头），如 staff[#全部]"),
-    "events": dict(ndim=2, doc="事件表（含表头），如 events[#全部]"),
-    "rules": dict(ndim=2, doc="规则表（含表头），如 rules[#全部]"),
-    "tiers": dict(ndim=2, doc="等级表（含表头），如 tiers[#全部]"),
-    "settings": dict(ndim=2, doc="参数表（含表头），如 settings[#全部]"),
-    "month": dict(doc="月份，如 2026-11；省略时用参数表中的月份"),
-    "history": dict(ndim=2, doc="历史表（含表头），连续类规则需要；可省略"),
+    "events": dict(ndim=2, doc="（旧写法）事件表（含表头），如 events[#全部]；新写法省略"),
+    "rules": dict(ndim=2, doc="（旧写法）规则表（含表头）；新写法省略"),
+    "tiers": dict(ndim=2, doc="（旧写法）等级表（含表头）；新写法省略"),
+    "settings": dict(ndim=2, doc="（旧写法）参数表（含表头）；新写法省略"),
+    "month": dict(doc="（旧写法）月份，如 2026-11；省略时用参数表中的月份"),
+    "history": dict(ndim=2, doc="（旧写法）历史表（含表头），连续类规则需要；可省略"),
 }
-TABLE_ARGS = ("staff", "events", "rules", "tiers", "settings", "month", "history")
-PERSON_ARGS = ("staff_id",) + TABLE_ARGS
+LEGACY_ARGS = ("events", "rules", "tiers", "settings", "month", "history")
+PERSON_ARGS = ("staff_id", "this_month") + LEGACY_ARGS
+BOARD_ARGS = ("this_month",) + LEGACY_ARGS
+TABLE_ARGS = ("staff",) + LEGACY_ARGS  # the older table forms' arguments
 
 
 def udf(*argnames):
@@ -246,59 +396,76 @@ def udf(*argnames):
     return deco
 
 
-@udf(*PERSON_ARGS)
-def KEFU_SCORE(staff_id, staff, events, rules, tiers, settings, month=None, history=None):
-    """员工本月考核得分（按所选方案的全部规则计算，封顶/保底后）。"""
-    return _answer(_score, staff_id, (staff, events, rules, tiers, settings, month, history))
+@udf("tables")
+def KEFU_MONTH(*tables):
+    """计算一个月（每个输入表按表头识别，含历史表），返回「本月」的名字：月份 · 人数 · 条数 · 输入摘要。把它放在一个单元格并命名为「本月」，其他 KEFU 函数引用它。"""
+    return month_handle(*tables)
+
+
+def _person_value(fn, staff_id, this_month, legacy):
+    if _is_handle_form(this_month, legacy):
+        m = _held(this_month)
+        return m if isinstance(m, str) else _answer_in(m, fn, staff_id)
+    return _answer(fn, staff_id, (this_month,) + tuple(legacy))
 
 
 @udf(*PERSON_ARGS)
-def KEFU_GRADE(staff_id, staff, events, rules, tiers, settings, month=None, history=None):
-    """员工本月考核等级（评定），不参评时为「不参评」。"""
-    return _answer(_grade, staff_id, (staff, events, rules, tiers, settings, month, history))
+def KEFU_SCORE(staff_id, this_month, events=None, rules=None, tiers=None, settings=None, month=None, history=None):
+    """员工本月考核得分（按所选方案的全部规则计算，封顶/保底后）。写法：=KEFU_SCORE(A2, 本月)"""
+    return _person_value(_score, staff_id, this_month, (events, rules, tiers, settings, month, history))
 
 
 @udf(*PERSON_ARGS)
-def KEFU_TIER_SALARY(staff_id, staff, events, rules, tiers, settings, month=None, history=None):
-    """员工本月应发工资（等级基本工资、津贴、工龄、绩效奖金、提成、奖罚与保底）。"""
-    return _answer(_gross, staff_id, (staff, events, rules, tiers, settings, month, history))
+def KEFU_GRADE(staff_id, this_month, events=None, rules=None, tiers=None, settings=None, month=None, history=None):
+    """员工本月考核等级（评定），不参评时为「不参评」。写法：=KEFU_GRADE(A2, 本月)"""
+    return _person_value(_grade, staff_id, this_month, (events, rules, tiers, settings, month, history))
 
 
 @udf(*PERSON_ARGS)
-def KEFU_BONUS_DEDUCTION(staff_id, staff, events, rules, tiers, settings, month=None, history=None):
-    """因得分偏低扣减的当月奖金金额（元），如 A2-12：低于25分扣10%。"""
-    return _answer(_bonus_cut, staff_id, (staff, events, rules, tiers, settings, month, history))
+def KEFU_TIER_SALARY(staff_id, this_month, events=None, rules=None, tiers=None, settings=None, month=None,
+                     history=None):
+    """员工本月应发工资（等级基本工资、津贴、工龄、绩效奖金、提成、奖罚与保底）。写法：=KEFU_TIER_SALARY(A2, 本月)"""
+    return _person_value(_gross, staff_id, this_month, (events, rules, tiers, settings, month, history))
 
 
-BOARD_HEADER = ("名次", "工号", "姓名", "组别", "等级", "得分", "评定", "合格", "奖金扣减", "应发合计", "实发合计", "称号",
-                "提示")
+@udf(*PERSON_ARGS)
+def KEFU_BONUS_DEDUCTION(staff_id, this_month, events=None, rules=None, tiers=None, settings=None, month=None,
+                         history=None):
+    """因得分偏低扣减的当月奖金金额（元），如 A2-12：低于25分扣10%。写法：=KEFU_BONUS_DEDUCTION(A2, 本月)"""
+    return _person_value(_bonus_cut, staff_id, this_month, (events, rules, tiers, settings, month, history))
 
 
-@udf(*TABLE_ARGS)
-def KEFU_BOARD(staff, events, rules, tiers, settings, month=None, history=None):
-    """本月排行榜：一次计算全体员工，结果自动溢出为表格。"""
-    result, pays, errors = compute(staff, events, rules, tiers, settings, month, history)
+BOARD_HEADER = dashboard.BOARD_HEADER
+
+
+def board_rows(result, pays) -> List[list]:
+    """The month's board (the rows 看板 shows after a close), numbers as Excel takes them."""
+    return [list(BOARD_HEADER)] + [[_excel(v) for v in r] for r in dashboard.board_rows(result, pays)]
+
+
+def _excel(v):
+    return float(v) if isinstance(v, Decimal) else v
+
+
+@udf(*BOARD_ARGS)
+def KEFU_BOARD(this_month, events=None, rules=None, tiers=None, settings=None, month=None, history=None):
+    """本月排行榜：一次计算全体员工，结果自动溢出为表格。写法：=KEFU_BOARD(本月)"""
+    legacy = (events, rules, tiers, settings, month, history)
+    if _is_handle_form(this_month, legacy):
+        m = _held(this_month)
+        if isinstance(m, str):
+            return [[m]]
+        return board_rows(m.result, m.pays)
+    result, pays, errors = compute(this_month, *legacy)
     if errors:
         return [[_error_text(errors)]]
-    rows: List[list] = [list(BOARD_HEADER)]
-    for p in result.people:
-        pay = pays.get(p.staff.id)
-        rows.append([p.rank if p.rank is not None else "", p.staff.id, p.staff.name, p.staff.group, p.staff.tier,
-                     fmt_points(p.score), p.grade, "是" if p.passed else "否", float(p.bonus_cut),
-                     _num(pay.gross) if pay else 0.0, _num(pay.net) if pay else 0.0, "、".join(p.titles),
-                     "；".join(p.flags)])
-    return rows
+    return board_rows(result, pays)
 
 
 EXPLAIN_HEADER = ("日期", "规则", "分值", "金额", "类别", "来源", "说明")
 
 
-@udf(*PERSON_ARGS)
-def KEFU_EXPLAIN(staff_id, staff, events, rules, tiers, settings, month=None, history=None):
-    """一个人本月每一分、每一元的来历：事件、规则和政策出处（自动溢出）。"""
-    p, pay, err = _person(staff_id, (staff, events, rules, tiers, settings, month, history))
-    if err:
-        return [[err]]
+def explain_rows(p, pay) -> List[list]:
     rows: List[list] = [list(EXPLAIN_HEADER)]
     for ln in p.lines:
         rows.append([ln.date.isoformat() if ln.date else "", ln.rule, fmt_points(ln.points), _num(ln.amount),
@@ -313,7 +480,24 @@ def KEFU_EXPLAIN(staff_id, staff, events, rules, tiers, settings, month=None, hi
     return rows
 
 
-UDFS = (KEFU_SCORE, KEFU_GRADE, KEFU_TIER_SALARY, KEFU_BONUS_DEDUCTION, KEFU_BOARD, KEFU_EXPLAIN)
+@udf(*PERSON_ARGS)
+def KEFU_EXPLAIN(staff_id, this_month, events=None, rules=None, tiers=None, settings=None, month=None, history=None):
+    """一个人本月每一分、每一元的来历：事件、规则和政策出处（自动溢出）。写法：=KEFU_EXPLAIN(A2, 本月)"""
+    legacy = (events, rules, tiers, settings, month, history)
+    if _is_handle_form(this_month, legacy):
+        m = _held(this_month)
+        if isinstance(m, str):
+            return [[m]]
+        p, pay, err = _person_in(m, staff_id)
+    else:
+        p, pay, err = _person(staff_id, (this_month,) + legacy)
+    if err:
+        return [[err]]
+    return explain_rows(p, pay)
 
 
-__all__ = ["KEFU_SCORE", "KEFU_GRADE", "KEFU_TIER_SALARY", "KEFU_BONUS_DEDUCTION", "KEFU_BOARD", "KEFU_EXPLAIN"]
+UDFS = (KEFU_MONTH, KEFU_SCORE, KEFU_GRADE, KEFU_TIER_SALARY, KEFU_BONUS_DEDUCTION, KEFU_BOARD, KEFU_EXPLAIN)
+
+
+__all__ = ["KEFU_MONTH", "KEFU_SCORE", "KEFU_GRADE", "KEFU_TIER_SALARY", "KEFU_BONUS_DEDUCTION", "KEFU_BOARD",
+           "KEFU_EXPLAIN"]

@@ -44,8 +44,8 @@ Sheets (all owned by the close, see `REPORT_SHEETS`):
 分布: this month's scores in `DIST_BINS` bins of a round width (1, 2, 5, 10,
     20, 25, 50 …): 区间 (含下限、不含上限), 下限, 上限, 人数, 月份.
 
-`CHARTS` describes the four native charts the template shows on its 图表
-sheet, over fixed ranges of these data sheets (and 结果) large enough for
+`CHARTS` describes the four native charts the template shows on 看板 beside
+the board, over fixed ranges of these data sheets (and 结果) large enough for
 `CHART_PEOPLE` people, `CHART_MONTHS` months and `CHART_GROUPS` groups, so
 they follow every close; `chart_series` and `add_chart` turn one into
 XlsxWriter calls.
@@ -71,7 +71,7 @@ FLOWERS = flowers.SHEET
 TREND = "趋势"
 GROUPS = "组别"
 DIST = "分布"
-CHART_SHEET = "图表"  # where the template puts the charts; not written by the close
+CHART_SHEET = "看板"  # where the template puts the charts: beside the board the close writes (write.board)
 
 REPORT_SHEETS: Tuple[str, ...] = (HONOUR, FLOWERS, TREND, GROUPS, DIST)
 
@@ -542,7 +542,7 @@ CHARTS: Tuple[Dict[str, Any], ...] = (
         "x_axis": {"name": "得分区间"},
         "y_axis": {"name": "人数", "min": 0},
         "legend": {"none": True},
-        "insert": (CHART_SHEET, "A1"),
+        "insert": (CHART_SHEET, "O1"),
         "size": {"width": 640, "height": 320},
     },
     {
@@ -555,7 +555,7 @@ CHARTS: Tuple[Dict[str, Any], ...] = (
         "x_axis": {"name": "得分"},
         "y_axis": {"name": "姓名", "reverse": True},  # bar charts: y is the category axis; 1st place on top
         "legend": {"none": True},
-        "insert": (CHART_SHEET, "K1"),
+        "insert": (CHART_SHEET, "Y1"),
         "size": {"width": 640, "height": 640},
     },
     {
@@ -569,7 +569,7 @@ CHARTS: Tuple[Dict[str, Any], ...] = (
         "x_axis": {"name": "月份"},
         "y_axis": {"name": "得分"},
         "legend": {"position": "right"},
-        "insert": (CHART_SHEET, "A18"),
+        "insert": (CHART_SHEET, "O18"),
         "size": {"width": 640, "height": 360},
     },
     {
@@ -583,7 +583,7 @@ CHARTS: Tuple[Dict[str, Any], ...] = (
         "x_axis": {"name": "组别"},
         "y_axis": {"name": "得分"},
         "legend": {"position": "bottom"},
-        "insert": (CHART_SHEET, "K34"),
+        "insert": (CHART_SHEET, "Y34"),
         "size": {"width": 640, "height": 320},
     },
 )

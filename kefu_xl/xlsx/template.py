@@ -2,10 +2,11 @@
 
 `build_template(path)` writes workbook_template.xlsm: the input sheets as
 Excel tables (Chinese headers, dropdowns, date and money formats, frozen
-headers, a note on each header), the owned result sheets, 说明, a 看板 with the
-月结 and 检查 buttons and example KEFU_* formulas, native charts on 图表, the
-xlwings.conf sheet and the VBA project (kefu_xl/vba/*.bas plus the generated
-UDF wrappers).  The build is deterministic: fixed document dates, fixed zip
+headers, a note on each header), the owned result sheets, 说明, a 看板 with
+the 月结 and 检查 buttons and the native charts (the close writes its values),
+函数 with the live KEFU_* formulas over the one 本月 cell, the xlwings.conf
+sheet and the VBA project (kefu_xl/vba/*.bas plus the generated UDF wrappers).
+The build is deterministic: fixed document dates, fixed zip
 timestamps, sorted inputs.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
 from ..rules import presets
+from ..write import board
 from ..write import reports
 from ..core import schema
 from ..core.schema import SheetSpec
@@ -23,10 +25,11 @@ from ..core.schema import SheetSpec
 FIXED_DATE = dt.datetime(2026, 1, 1, 0, 0, 0)
 EMPTY_ROWS = {"staff": 60, "events": 600, "orders": 200, "weeks": 200, "exams": 100}
 DASHBOARD = "看板"
-CHART_SHEET = reports.CHART_SHEET
-ORDER = ("说明", DASHBOARD, "员工", "事件", "规则", "等级", "参数", "指标", "导入映射", "节假日", "调动", "订单", "周计划",
-         "考试", "结果", "明细", "荣誉榜", CHART_SHEET, "工资表", "工资条", "小红花", "历史", "问题", "操作记录", "趋势",
-         "组别", "分布", "封存", "结转", "工资历史", "xlwings.conf")
+CHART_SHEET = reports.CHART_SHEET  # 看板: the charts stand beside the board the close writes
+FUNCTIONS = "函数"
+ORDER = ("说明", DASHBOARD, FUNCTIONS, "员工", "事件", "规则", "等级", "参数", "指标", "导入映射", "节假日", "调动", "订单",
+         "周计划", "考试", "结果", "明细", "荣誉榜", "工资表", "工资条", "小红花", "历史", "问题", "操作记录", "趋势", "组别",
+         "分布", "封存", "结转", "工资历史", "xlwings.conf")
 HIDDEN = ("封存", "结转", "工资历史", "xlwings.conf")
 FORMATS = {schema.DATE: "yyyy-mm-dd", schema.MONEY: "#,##0.00", schema.PCT: "0.0%", schema.INT: "0",
            schema.NUM: "General", schema.TEXT: "@"}
@@ -77,10 +80,13 @@ HELP = [
     ("事件状态", "h"),
     ("空、已批准、生效：计入；待审、已审核、异议中：不计入，月结时列出；驳回：不计入；公示中：公示满「公示天数」个工作日后计入。", ""),
     ("", ""),
-    ("Excel 函数（需要 xlwings 加载项，Windows）", "h"),
-    ("=KEFU_SCORE(工号, staff[#全部], events[#全部], rules[#全部], tiers[#全部], settings[#全部])：得分", ""),
-    ("KEFU_GRADE：评定；KEFU_TIER_SALARY：应发工资；KEFU_BONUS_DEDUCTION：扣减的奖金金额；", ""),
-    ("KEFU_BOARD：整月排行榜（自动溢出）；KEFU_EXPLAIN：一个人每一分、每一元的来历（自动溢出）。", ""),
+    ("Excel 函数（需要 Windows 版 Excel、Python 和 xlwings 加载项；「函数」表已写好，可向下复制）", "h"),
+    ("本月：「函数」表 B2 的 =KEFU_MONTH(staff[#全部], events[#全部], …, 历史表) 计算一次整月，单元格名为「本月」。", ""),
+    ("每人（A2 为工号）：=KEFU_SCORE(A2, 本月) 得分；=KEFU_GRADE(A2, 本月) 评定；=KEFU_TIER_SALARY(A2, 本月) 应发工资；"
+     "=KEFU_BONUS_DEDUCTION(A2, 本月) 扣减的奖金金额（元）。", ""),
+    ("整月：=KEFU_BOARD(本月) 排行榜（自动溢出）；=KEFU_EXPLAIN(A2, 本月) 一个人每一分、每一元的来历（自动溢出）。", ""),
+    ("显示「#请重算」时按 Ctrl+Alt+F9。旧写法 =KEFU_SCORE(工号, staff[#全部], events[#全部], rules[#全部], tiers[#全部], "
+     "settings[#全部]) 仍然可用。", ""),
     ("", ""),
     ("安装", "h"),
     ("Windows：安装 Python 3，命令行运行 pip install kefu-xl，再运行 xlwings addin install，然后打开本工作簿并启用宏。", ""),
@@ -125,7 +131,8 @@ KIND_HELP = {  # rule kind -> what it does; an example row of the presets is add
 }
 SHEET_HELP = {
     "说明": "本页。",
-    DASHBOARD: "【月结】【检查】按钮、本月排行榜和个人查询（Excel 函数）。",
+    DASHBOARD: "【月结】【检查】按钮；每次月结后写入最近一次月结的关键数字、排行榜和图表（普通数值，WPS 也能看）。",
+    FUNCTIONS: "实时公式：本月（KEFU_MONTH）、每人得分/评定/应发/扣减奖金（可向下复制）、个人查询和排行榜。",
     "员工": "输入：一人一行，工号唯一。",
     "事件": "输入：每件奖惩、每个指标一行。",
     "规则": "输入：规则即数据，每行一条；方案 为空表示所有方案都用。已预置全部方案。",
@@ -141,14 +148,13 @@ SHEET_HELP = {
     "结果": "月结写入：每人得分、名次、评定、奖罚金额和提示。",
     "明细": "月结写入：每一分、每一元的来历（事件行、规则、政策出处）。",
     "荣誉榜": "月结写入：本月、本季度、本年度的奖项，以及需要 HR 处理的事项。",
-    CHART_SHEET: "趋势、组别、分布图表（数据来自月结写入的 趋势/组别/分布 表）。",
     "工资表": "月结写入：每人应发、扣款、社保、个税、实发。",
     "工资条": "月结写入：每人一条；kefu-xl payslips 可生成加密的个人工资条。",
     "小红花": "月结写入：小红花发放、有效期和配额。",
     "历史": "每次月结追加；连续类规则读取此表，请勿修改。",
     "问题": "检查或月结发现的问题：工作表、行、列、说明。",
     "操作记录": "每次月结、检查、重开的时间、操作人和摘要。",
-    "趋势": "月结写入：每人各月得分（图表数据）。",
+    "趋势": "月结写入：团队平均、最高、最低和每人各月得分（图表数据）。",
     "组别": "月结写入：各组平均分（图表数据）。",
     "分布": "月结写入：本月得分分布（图表数据）。",
     "封存": "隐藏：已月结月份的事件指纹，防止事后改动。",
@@ -294,6 +300,7 @@ def build_template(path, vba_project: Optional[bytes] = None, scheme: str = pres
         sheets[name].write(0, 0, "（月结后生成）")
 
     _dashboard(wb, sheets[DASHBOARD], title_fmt, h_fmt)
+    _functions(wb, sheets[FUNCTIONS], title_fmt, h_fmt, max(len(staff), 0) + EMPTY_ROWS["staff"])
     _charts(wb, sheets)
     conf = sheets["xlwings.conf"]
     conf.write(0, 0, "UDF Modules")
@@ -330,48 +337,90 @@ def _pct(v):
     return v
 
 
-TABLES = "staff[#All],events[#All],rules[#All],tiers[#All],settings[#All]"
+# the input tables KEFU_MONTH reads: every input sheet is an Excel table named by its key, and 历史 (written by
+# the close, not a table) through a name that grows with it (INDEX: not volatile)
+TABLES = ",".join(f"{spec.key}[#All]" for spec in schema.INPUT_SHEETS)
+HISTORY_NAME = "历史表"
+HISTORY_RANGE = (f"='{schema.HISTORY.name}'!$A$1:INDEX('{schema.HISTORY.name}'!"
+                 f"${schema.col_letter(len(schema.HISTORY.columns))}:${schema.col_letter(len(schema.HISTORY.columns))},"
+                 f"MAX(2,COUNTA('{schema.HISTORY.name}'!$A:$A)))")
+MONTH_NAME = "本月"
+MONTH_CELL = "B2"  # on 函数
+MONTH_FORMULA = f"=KEFU_MONTH({TABLES},{HISTORY_NAME})"
+HINT = "需要 Windows 版 Excel、Python 和 xlwings 加载项（见「说明」）"
 
-
-STATUS_CELL = "B4"  # KefuMain writes its message here when KEFU_XL_NO_DIALOG is set
-PERSON_CELL = "Q3"  # the 工号 the person block looks up
+STATUS_CELL = board.STATUS_CELL  # KefuMain writes its message here when KEFU_XL_NO_DIALOG is set
+PERSON_CELL = "J3"  # on 函数: the 工号 the person block looks up
 PERSON_FUNCTIONS = (("得分", "KEFU_SCORE"), ("评定", "KEFU_GRADE"), ("应发工资", "KEFU_TIER_SALARY"),
                     ("扣减奖金", "KEFU_BONUS_DEDUCTION"))
+COPY_DOWN_FIRST = 6  # first row of the copy-down block on 函数 (header on row 5)
+BOARD_CELL = "T5"  # where KEFU_BOARD(本月) spills on 函数
+
+
+def wrapped(formula: str) -> str:
+    """A live formula that shows HINT instead of #NAME? / #VALUE! where the add-in is missing."""
+    return f'=IFERROR({formula.lstrip("=")},"{HINT}")'
 
 
 def _dashboard(wb, ws, title_fmt, h_fmt) -> None:
-    """Buttons, a status line, the month's board (spills 13 columns from A7) and,
-    right of it, a person block: 工号 in Q3, four single-cell functions, and
-    KEFU_EXPLAIN spilling from P10."""
-    board_cols = 13
-    ws.set_column(0, board_cols - 1, 10)
-    ws.set_column(board_cols, board_cols + 1, 3)
-    ws.set_column(15, 15, 12)
-    ws.set_column(16, 21, 12)
-    input_fmt = wb.add_format({"bg_color": "#FFF2CC", "border": 1})
+    """看板 before the first close: the same first rows the close writes (write.board), and the buttons.
+    The charts (reports.CHARTS) stand right of the board."""
+    for j, w in enumerate(board.BOARD_WIDTHS):
+        ws.set_column(j, j, w)
     label_fmt = wb.add_format({"bold": True})
-    ws.write(0, 0, "客服绩效看板", title_fmt)
-    ws.write(1, 0, "点【检查】查看输入问题；点【月结】完成本月月结（月份、方案见「参数」表）。")
-    ws.write("A4", "状态", label_fmt)
-    ws.write(STATUS_CELL, "")
+    ws.write(0, 0, board.TITLE, title_fmt)
+    for i, row in enumerate(board.empty_rows(), start=1):
+        for j, v in enumerate(row):
+            if v is not None:
+                ws.write_string(i, j, v, label_fmt if (i, j) == (3, 0) else None)
     ws.insert_button("H1", {"macro": "KefuMonthClose", "caption": "月结", "width": 96, "height": 36})
     ws.insert_button("J1", {"macro": "KefuCheck", "caption": "检查", "width": 96, "height": 36})
-    ws.write(5, 0, "本月排行榜（Excel 函数，需要 Windows 版 Excel 和 xlwings 加载项；没有时显示安装说明，"
-                   "宏未启用时显示 #NAME?。月结不依赖它。）", h_fmt)
-    ws.write_dynamic_array_formula(6, 0, 6, 0, f"=KEFU_BOARD({TABLES})", None, "")
 
-    ws.write(0, 15, "个人查询", h_fmt)
-    ws.write(2, 15, "工号", label_fmt)
+
+def _functions(wb, ws, title_fmt, h_fmt, people: int) -> None:
+    """函数: the 本月 cell (KEFU_MONTH over every input table and 历史), a block HR copies down (工号 from
+    员工, then 姓名, 得分, 评定, 应发, 扣减奖金), the person lookup (J3, KEFU_EXPLAIN spilling from I10) and
+    the board (KEFU_BOARD spilling from T5).  Every call is wrapped (see `wrapped`).  None of these cells is in
+    a table KEFU_MONTH reads, so 本月 never depends on itself."""
+    label_fmt = wb.add_format({"bold": True})
+    input_fmt = wb.add_format({"bg_color": "#FFF2CC", "border": 1})
+    header_fmt = wb.add_format({"bold": True, "bg_color": "#DDEBF7", "bottom": 1})
+    ws.set_column(0, 0, 12)
+    ws.set_column(1, 6, 12)
+    ws.set_column(8, 9, 14)
+    ws.write(0, 0, "实时公式：需要 Windows 版 Excel、Python 和 xlwings 加载项；没有时显示安装提示。月结不依赖它们。",
+             h_fmt)
+    ws.write(1, 0, MONTH_NAME, label_fmt)
+    ws.write_formula(MONTH_CELL, wrapped(MONTH_FORMULA), None, "")
+    wb.define_name(MONTH_NAME, f"='{FUNCTIONS}'!${MONTH_CELL[0]}${MONTH_CELL[1:]}")
+    wb.define_name(HISTORY_NAME, HISTORY_RANGE)
+    ws.write(2, 0, "本月 = 上面这个单元格（名称「本月」）：输入表任何一格改变时重新计算一次。显示「#请重算」时按 Ctrl+Alt+F9。")
+    heads = ("工号", "姓名") + tuple(label for label, _ in PERSON_FUNCTIONS)
+    for j, h in enumerate(heads):
+        ws.write(COPY_DOWN_FIRST - 2, j, h, header_fmt)
+    for i in range(people):
+        r = COPY_DOWN_FIRST + i  # sheet row
+        n = f"ROWS($A${COPY_DOWN_FIRST}:$A{r})"
+        ws.write_formula(r - 1, 0, f'=IFERROR(INDEX(staff[工号],{n})&"","")', None, "")
+        ws.write_formula(r - 1, 1, f'=IF($A{r}="","",IFERROR(INDEX(staff[姓名],{n})&"",""))', None, "")
+        for j, (_, fn) in enumerate(PERSON_FUNCTIONS, start=2):
+            ws.write_formula(r - 1, j, f'=IF($A{r}="","",{wrapped(f"{fn}($A{r},{MONTH_NAME})").lstrip("=")})',
+                             None, "")
+    ws.write(0, 8, "个人查询", h_fmt)
+    ws.write(2, 8, "工号", label_fmt)
     ws.write(PERSON_CELL, "", input_fmt)
     ws.data_validation(PERSON_CELL, {"validate": "list", "source": LIST_SOURCES[("events", "id")],
                                      "ignore_blank": True, "show_error": False,
                                      "input_title": "工号", "input_message": "选择或输入一个工号"})
     for i, (label, fn) in enumerate(PERSON_FUNCTIONS):
-        ws.write(3 + i, 15, label, label_fmt)
-        ws.write_formula(3 + i, 16, f'=IF({PERSON_CELL}="","",{fn}({PERSON_CELL},{TABLES}))', None, "")
-    ws.write(8, 15, "得分与工资明细", label_fmt)
-    ws.write_dynamic_array_formula(9, 15, 9, 15, f'=IF({PERSON_CELL}="","",KEFU_EXPLAIN({PERSON_CELL},{TABLES}))',
-                                   None, "")
+        ws.write(3 + i, 8, label, label_fmt)
+        ws.write_formula(3 + i, 9, f'=IF({PERSON_CELL}="","",{wrapped(f"{fn}({PERSON_CELL},{MONTH_NAME})").lstrip("=")})',
+                         None, "")
+    ws.write(8, 8, "得分与工资明细", label_fmt)
+    ws.write_dynamic_array_formula(9, 8, 9, 8, f'=IF({PERSON_CELL}="","",'
+                                   f'{wrapped(f"KEFU_EXPLAIN({PERSON_CELL},{MONTH_NAME})").lstrip("=")})', None, "")
+    ws.write(3, 19, "本月排行榜（KEFU_BOARD）", label_fmt)
+    ws.write_dynamic_array_formula(BOARD_CELL, wrapped(f"KEFU_BOARD({MONTH_NAME})"), None, "")
 
 
 def _charts(wb, sheets) -> None:

@@ -687,12 +687,11 @@ class _RowStyles:
         self.fills = ["mark" if j + 1 in marked else fill for j in range(len(fmts))]
         self.plain = [str(styles.cell(GENERAL if header_like else fmt, font, f, border))
                       for fmt, f in zip(fmts, self.fills)]  # as text, ready for the XML
-        # Cells carry no reference (r="B12"): it is optional (ECMA-376 Part 1, 18.3.1.4) and a cell
-        # without one is the one after the previous cell of its row, as Excel, LibreOffice, calamine
-        # and openpyxl read it.  _row_xml gives a reference only to a cell after an empty one.  So the
-        # whole XML of a text or date cell is the same on every row: it is made once per column.
-        self.text_cell = [f'<c s="{p}" t="inlineStr">' for p in self.plain]
-        self.number_cell = [f'<c s="{p}"><v>' for p in self.plain]
+        # Every cell says where it is (r="B12"): optional in OOXML (ECMA-376 Part 1, 18.3.1.4), but
+        # readers such as Gnumeric read a cell without one as empty.  So the XML after the reference of
+        # a text or date cell is the same on every row: it is made once per column and value.
+        self.text_cell = [f' s="{p}" t="inlineStr">' for p in self.plain]
+        self.number_cell = [f' s="{p}"><v>' for p in self.plain]
         self.cache: List[Dict[Any, str]] = [{} for _ in fmts]  # per column: text or date -> its cell
 
     def date(self, j: int, with_time: bool) -> str:
@@ -701,18 +700,15 @@ class _RowStyles:
 
 
 def _row_xml(r: int, values, letters: List[str], st: _RowStyles, date1904: bool, attrs: str = "") -> str:
-    """One <row>; strings, finite numbers and dates take the fast path.  A cell after an empty one
-    says where it is (r="D12"); any other follows the one before it."""
+    """One <row>, every cell with its reference; strings, finite numbers and dates take the fast path."""
     rs = str(r)
     cells = []
     add = cells.append
     cache, text_cell, number_cell = st.cache, st.text_cell, st.number_cell
-    gap = False
     for j, v in enumerate(values):
         t = v.__class__
         if t is str:
             if not v:
-                gap = True
                 continue
             x = cache[j].get(v)
             if x is None:
@@ -726,18 +722,13 @@ def _row_xml(r: int, values, letters: List[str], st: _RowStyles, date1904: bool,
         elif t is dt.date and v.year >= 1904:  # a serial in either date system
             x = cache[j].get(v)
             if x is None:
-                x = cache[j][v] = f'<c s="{st.date(j, False)}"><v>{_serial(v, date1904)}</v></c>'
+                x = cache[j][v] = f' s="{st.date(j, False)}"><v>{_serial(v, date1904)}</v></c>'
         elif v is None:
-            gap = True
             continue
         else:
-            add(_other_cell(letters[j] + rs, v, j, st, date1904))  # with its reference
-            gap = False
+            add(_other_cell(letters[j] + rs, v, j, st, date1904))
             continue
-        if gap:
-            x = f'<c r="{letters[j]}{rs}"{x[2:]}'
-            gap = False
-        add(x)
+        add(f'<c r="{letters[j]}{rs}"{x}')
     return f'<row r="{rs}"{attrs}>{"".join(cells)}</row>'
 
 
@@ -968,6 +959,14 @@ def _keeps(s: SheetOut, lay: _Layout, span: Optional["_Span | _KeptPack"]) -> bo
     return not any(first <= r <= last for r in special)
 
 
+_CELL_WITHOUT_REF = re.compile(rb"<(?:[\w.-]+:)?c(?=[\s>/])(?![^>]*\sr\s*=)")
+
+
+def _refs_complete(rows: "bytes | memoryview") -> bool:
+    """Whether every cell of these rows' XML carries its reference (r="B12")."""
+    return _CELL_WITHOUT_REF.search(rows) is None
+
+
 class _KeptPack(NamedTuple):
     """The data rows of an append-only sheet's part, deflated ahead of the write (see pack_rows)."""
     crc: int  # of the whole part, and its size: the pack is for that part only
@@ -997,6 +996,8 @@ def pack_rows(path, names: Iterable[str], first: int = 2) -> Dict[str, _KeptPack
             span = _rows_span(data, first)
             if span is None:
                 continue
+            if not _refs_complete(memoryview(data)[span.start:span.end]):
+                continue  # an older writer's rows without cell references: the write renders them again
             packed = _deflate(_slices(memoryview(data)[span.start:span.end]), final=False)
             info = pkg.infos[part]
             out[part] = _KeptPack(info.CRC, info.file_size, span.first, span.last, span.count, packed,
@@ -1029,6 +1030,8 @@ def _sheet_job(part: str, s: SheetOut, styles: _Styles, old: Optional[_OldSheet]
         elif old_data:
             span = _rows_span(old_data, lay.first_row)
             kept_xml = old_data[span.start:span.end] if _keeps(s, lay, span) else None
+            if kept_xml is not None and not _refs_complete(kept_xml):
+                kept_xml = None  # rows an older writer left without cell references: rendered again
     extra = s.extra
     kept = dict(old.children) if old else {}
     freeze = layout.freeze(s, lay)
