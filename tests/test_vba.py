@@ -276,3 +276,62 @@ def test_register_module_never_embeds_the_build_machine_path(tmp_path):
     fixture = _load(tmp_path, "kefu_nodoc_udfs", "import xlwings as xw\n\n@xw.func\ndef KEFU_Y(a):\n    return 1\n")
     text = vbabuild.udf_register_bas(fixture)
     assert 'Description:="KEFU_Y"' in text and str(tmp_path) not in text
+
+
+# ---------------------------------------------------------------- the real cause, in Chinese (issue 15)
+def _app_with_addin(raises):
+    """The template in pyOpenVBA with an add-in named xlwings.xlam whose RunPython and XLPy raise
+    the VBA run-time error `raises` (its description), as xlwings does when Python is not there."""
+    from pyopenvba.apps.excel import ExcelApplication
+    from pyopenvba.exceptions import VBARuntimeError
+
+    app = ExcelApplication.open(TEMPLATE)
+    ours = app.workbook
+    addin = app.add_workbook()
+    addin.name = "xlwings.xlam"
+    app.activate_workbook(ours)
+    run = app.interpreter.run
+
+    def routed(macro, args):
+        if macro.replace("'", "").lower() in ("xlwings.xlam!runpython", "xlwings.xlam!xlpy"):
+            raise VBARuntimeError(1004, raises)
+        return run(macro, args)
+    app.interpreter.run = routed
+    return app
+
+
+@pytest.mark.parametrize("detail, cause", [
+    ("ModuleNotFoundError: No module named 'kefu_xl'", "找不到 Python 或 kefu-xl"),
+    ("Could not activate Python COM server, hr = -2147221164 1000", "找不到 Python 或 kefu-xl"),
+    ("The system cannot find the file specified. (python.exe)", "找不到 Python 或 kefu-xl"),
+    ("ZeroDivisionError: division by zero", "运行 kefu-xl 时出错"),
+])
+def test_the_functions_say_the_real_cause_and_what_to_do(detail, cause):
+    """XLPy (what every KEFU_ wrapper calls first) turns xlwings' error into the Chinese cause; the wrapper shows
+    Err.Description in the cell.  (The buttons use the same KefuErrorMessage; pyOpenVBA has no Environ, which
+    their unattended branch reads, so the buttons' missing add-in path is run through LibreOffice above.)"""
+    from pyopenvba.exceptions import VBARuntimeError
+    app = _app_with_addin(detail)
+    with pytest.raises(VBARuntimeError) as e:
+        app.run("XLPy")
+    text = e.value.description
+    assert cause in text and detail in text
+    assert ("pip install kefu-xl" in text and "Interpreter" in text) if "Python" in cause else "不保存" in text
+    assert app.run("KefuErrorMessage", detail) == text
+
+
+def test_vba_text_names_three_causes_each_with_what_to_do():
+    bas = (ROOT / "kefu_xl" / "excel" / "vba" / "KefuMain.bas").read_text(encoding="utf-8")
+    for function, words in (("KefuMissingMessage", ("xlwings addin install", "pip install kefu-xl")),
+                            ("KefuPythonMessage", ("pip install kefu-xl", "python.exe", "xlwings.conf")),
+                            ("KefuOtherMessage", ("不保存", "kefu-xl-error.log"))):
+        body = bas[bas.index(f"Public Function {function}"):]
+        body = body[:body.index("End Function")]
+        assert all(w in body for w in words), function
+    assert "KefuWarmUp" in (ROOT / "kefu_xl" / "excel" / "vba" / "ThisWorkbook.bas").read_text(encoding="utf-8")
+    assert 'Application.Run("\'" & KEFU_ADDIN & "\'!XLPy")' in bas  # late-bound: no reference to the add-in
+
+
+def test_libreoffice_runs_the_warm_up_without_the_add_in():
+    out = _run("KefuMain.KefuWarmUp")
+    assert "error" not in out, out

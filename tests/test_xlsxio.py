@@ -205,8 +205,8 @@ def test_write_round_trip_types_formats_and_text_that_looks_like_a_formula(tmp_p
     assert "calcChain" not in "".join(_members(dst))
 
 
-def test_cells_without_references_land_in_their_columns_for_every_reader(tmp_path):
-    """Cells carry r="D3" only after an empty cell; calamine, openpyxl and LibreOffice agree on where
+def test_cells_land_in_their_columns_for_every_reader(tmp_path):
+    """Every cell carries its reference (r="D3"); calamine, openpyxl and LibreOffice agree on where
     every value is (gaps at the start, in the middle, runs of them, an error and a boolean between)."""
     src = _blank(tmp_path)
     rows = ((None, "乙", "", 4, None, dt.date(2026, 11, 3)),
@@ -219,7 +219,7 @@ def test_cells_without_references_land_in_their_columns_for_every_reader(tmp_pat
     xlsxio.write_sheets(src, dst, [out])
     sheet = _members(dst)["xl/worksheets/sheet2.xml"].decode()
     assert '<c r="B2"' in sheet and '<c r="D2"' in sheet and '<c r="F3"' in sheet and '<c r="F4"' in sheet
-    assert 'r="C6"' not in sheet  # a full row says no reference at all
+    assert 'r="C6"' in sheet and sheet.count("<c ") == sheet.count('<c r="')  # every cell says where it is
     want = [["A", "B", "C", "D", "E", "F"],
             [None, "乙", None, 4, None, dt.date(2026, 11, 3)],
             ["甲", None, None, None, None, "己"],

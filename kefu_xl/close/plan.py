@@ -78,6 +78,7 @@ class Plan:
     sheets: Tuple[SheetOut, ...] = ()
     refused: str = ""
     digest: str = ""
+    charts: Tuple[Dict[str, Any], ...] = ()  # reports.sized_charts of the sheets: both writers resize the charts
 
     @property
     def errors(self) -> Tuple[Problem, ...]:
@@ -227,7 +228,7 @@ def _plan_close(loaded: Loaded, month: Optional[Month], as_of: Optional[dt.date]
         payroll.payslip_sheet(pays, m, _pay_day(book, m)[0]),
         payroll.pay_history_sheet(pay_hist, loaded.pay_history),
     ) + tuple(report_sheets) + (dashboard.dashboard_sheet(result, pays),)
-    return Plan(m, result, pays, tuple(problems), sheets, digest=digest)
+    return Plan(m, result, pays, tuple(problems), sheets, digest=digest, charts=reports.sized_charts(sheets))
 
 
 def _with_differences(rows: Sequence[HistoryRow], history: Sequence[HistoryRow], m: Month) -> Tuple[HistoryRow, ...]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import pickle
 import re
 from collections import OrderedDict
 from itertools import chain
@@ -275,14 +276,27 @@ def _scalar(arg):
     return arg
 
 
+class _Digest:
+    """A file-like sink that hashes what is written to it (the pickled tables are never held whole)."""
+    __slots__ = ("h",)
+
+    def __init__(self):
+        self.h = hashlib.blake2b(digest_size=16)
+
+    def write(self, data):
+        self.h.update(data)
+
+
 def _digest(month, tables) -> str:
-    """The full digest of the inputs: every cell with its type (repr tells TRUE from 1.0 and text from a number)."""
-    h = hashlib.blake2b(digest_size=16)
-    h.update(repr(month).encode("utf-8"))
-    for name, table in tables:
-        h.update(b"\x00" + name.encode("utf-8") + b"\x00")
-        h.update(repr(table).encode("utf-8", "surrogatepass"))
-    return h.hexdigest()
+    """The full digest of the inputs: every cell with its type (TRUE is not 1.0, text is not a number).
+
+    The cells are pickled in "fast" mode, which keeps no memo: the bytes depend
+    on the values and their types only, never on which cells share an object."""
+    sink = _Digest()
+    p = pickle.Pickler(sink, protocol=4)
+    p.fast = True
+    p.dump((month, [(name, [_cells(r) for r in t]) for name, t in tables]))
+    return sink.h.hexdigest()
 
 
 def month_handle(*args) -> str:

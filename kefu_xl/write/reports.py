@@ -31,7 +31,8 @@ Sheets (all owned by the close, see `REPORT_SHEETS`):
 
 小红花: see `kefu_xl.engine.flowers` (written only when the scheme has a 小红花 rule).
 
-趋势: 月份 then one column per person (header 姓名, or 姓名（工号） when two
+趋势: 月份, 团队平均, 最高, 最低 (over the people ranked that month), then one
+    column per person (header 姓名, or 姓名（工号） when two
     people share a name; people ordered by 工号), one row per closed month
     (latest version, reversed months left out) up to this month, the last
     `CHART_MONTHS` months; values are the month's score, blank when the
@@ -89,7 +90,7 @@ HR_WORDS = ("劝退", "开除", "解雇", "辞退", "留司查看", "记过", "�
 
 CHART_PEOPLE = 200
 CHART_MONTHS = 36
-TREND_SERIES = 30  # people drawn in the trend chart (the 趋势 sheet keeps everyone)
+TREND_SUMMARY = ("团队平均", "最高", "最低")  # the trend chart's series: what a manager reads (everyone stays on 趋势)
 CHART_GROUPS = 20
 DIST_BINS = 10
 NO_GROUP = "未分组"
@@ -433,14 +434,20 @@ def trend_rows(result: MonthResult, hist: Mapping[Tuple[Month, str], HistoryRow]
     count: Dict[str, int] = {}
     for sid in people:
         count[names[sid]] = count.get(names[sid], 0) + 1
-    header = ("月份",) + tuple(names[s] if count[names[s]] == 1 else f"{names[s]}（{s}）" for s in people)
+    header = ("月份",) + TREND_SUMMARY + tuple(names[s] if count[names[s]] == 1 else f"{names[s]}（{s}）"
+                                             for s in people)
     rows = []
     for m in months:
-        row: List[Any] = [str(m)]
+        scores = []
+        cells: List[Any] = []
         for sid in people:
             h = hist.get((m, sid))
-            row.append(fmt_points(h.score) if h is not None else None)
-        rows.append(tuple(row))
+            cells.append(fmt_points(h.score) if h is not None else None)
+            if h is not None and not h.excluded:
+                scores.append(h.score)
+        avg = (sum(scores, ZERO) / len(scores)).quantize(Decimal("0.01"), ROUND_HALF_UP) if scores else None
+        summary = (fmt_points(avg), fmt_points(max(scores)), fmt_points(min(scores))) if scores else (None,) * 3
+        rows.append((str(m),) + summary + tuple(cells))
     return header, rows
 
 
@@ -560,12 +567,12 @@ CHARTS: Tuple[Dict[str, Any], ...] = (
     },
     {
         "key": "trend",
-        "title": "每人每月得分趋势",
+        "title": "团队得分趋势（平均、最高、最低）",
         "type": "line",
         "sheet": TREND,
         "categories": _rng("A", 2, _LAST_MONTH_ROW),
         "series": tuple({"name": f"{col_letter(j)}1", "values": _rng(col_letter(j), 2, _LAST_MONTH_ROW)}
-                        for j in range(2, TREND_SERIES + 2)),
+                        for j in range(2, len(TREND_SUMMARY) + 2)),
         "x_axis": {"name": "月份"},
         "y_axis": {"name": "得分"},
         "legend": {"position": "right"},
@@ -587,6 +594,30 @@ CHARTS: Tuple[Dict[str, Any], ...] = (
         "size": {"width": 640, "height": 320},
     },
 )
+
+
+def sized_charts(sheets: Sequence[SheetOut]) -> Tuple[Dict[str, Any], ...]:
+    """CHARTS with their ranges sized to the data the close wrote (one row per person, month, group).
+
+    Both writers rewrite the template's charts with these: every series and
+    category range ends on the sheet's last data row, so no empty category is
+    drawn and nothing past the template's sizes is cut off.  A chart whose
+    sheet was not written keeps its ranges."""
+    rows = {s.name: len(s.rows) for s in sheets}
+    out = []
+    for chart in CHARTS:
+        n = rows.get(chart["sheet"])
+        if n is None:
+            out.append(chart)
+            continue
+        last = max(n, 1) + 1
+
+        def cut(a1: str) -> str:
+            col = re.match(r"[A-Z]+", a1).group(0)
+            return _rng(col, 2, last)
+        out.append(dict(chart, categories=cut(chart["categories"]),
+                        series=tuple(dict(x, values=cut(x["values"])) for x in chart["series"]), points=max(n, 1)))
+    return tuple(out)
 
 
 def _quote(sheet: str) -> str:

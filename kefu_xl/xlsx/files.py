@@ -62,10 +62,11 @@ def _load(path) -> closing.Loaded:
         return closing.load(grids)
 
 
-def replace_sheets(path, sheets, held: locking.WorkbookLock, packs=None) -> None:
+def replace_sheets(path, sheets, held: locking.WorkbookLock, packs=None, charts=()) -> None:
     """Write `sheets` into the workbook in place (atomic_replace), refusing when the file is no longer
-    the one `held` saw; afterwards `held` sees the new file (a later write under the same lock)."""
-    xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, sheets, packs),
+    the one `held` saw; afterwards `held` sees the new file (a later write under the same lock).
+    `charts`: the plan's charts sized to the data (the template's charts are resized to them)."""
+    xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, sheets, packs, charts),
                           guard=held.check_unchanged)
     held.refresh()
 
@@ -102,7 +103,7 @@ def close_file(path, month: Optional[Month] = None, dry_run: bool = False, as_of
             clock.lap("compute")
             if plan.exit_code == closing.EXIT_OK and not dry_run:
                 progress.step("写入")
-                replace_sheets(path, plan.sheets, held, packing.value({}))
+                replace_sheets(path, plan.sheets, held, packing.value({}), plan.charts)
             clock.lap("write")
     finally:
         packing.cancel()

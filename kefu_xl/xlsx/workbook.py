@@ -1159,6 +1159,23 @@ class _BookEdit:
         self.rels = re.sub(r"<Relationship\b[^>]*\bType=\"[^\"]*/calcChain\"[^>]*/>", "", self.rels)
         self.types = re.sub(r'<Override\b[^>]*\bPartName="/%s"[^>]*/>' % re.escape(part), "", self.types)
 
+    def full_calc_on_load(self) -> None:
+        """<calcPr fullCalcOnLoad="1">: Excel recalculates every formula over what the close wrote when the
+        file is opened (the live formulas on 函数 read the written sheets through their inputs)."""
+        m = re.search(r"<((?:[\w.-]+:)?)calcPr\b[^>]*?/?>", self.workbook)
+        if m:
+            self.workbook = (self.workbook[:m.start()] + _set_attrs(m.group(0), {"fullCalcOnLoad": "1"})
+                             + self.workbook[m.end():])
+            return
+        prefix = re.search(r"<((?:[\w.-]+:)?)sheets\b", self.workbook).group(1)
+        after = None
+        for tag in ("definedNames", "externalReferences", "functionGroups", "sheets"):
+            found = re.search(r"</(?:[\w.-]+:)?%s>|<(?:[\w.-]+:)?%s\b[^>]*/>" % (tag, tag), self.workbook)
+            if found:
+                after = found.end()
+                break
+        self.workbook = self.workbook[:after] + f'<{prefix}calcPr fullCalcOnLoad="1"/>' + self.workbook[after:]
+
     def _set_filter_names(self) -> None:
         """One hidden _xlnm._FilterDatabase name per written sheet with an autofilter (as Excel keeps them)."""
         if not self.filters:
@@ -1435,12 +1452,72 @@ class _ZipOut:
         self.fp.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, size, start, 0))
 
 
-def write_sheets(src_path, dst_path, sheets: Sequence[SheetOut], packs: Optional[Dict[str, _KeptPack]] = None
-                 ) -> None:
+# ---------------------------------------------------------------- charts sized to the data
+_SER = re.compile(r"<((?:[\w.-]+:)?)ser>(.*?)</\1ser>", re.S)
+_CACHE = re.compile(r"<((?:[\w.-]+:)?)(?:strCache|numCache)\b.*?</\1(?:strCache|numCache)>|"
+                    r"<(?:[\w.-]+:)?(?:strCache|numCache)\s*/>", re.S)
+
+
+def _quote_ref(sheet: str, a1: str) -> str:
+    return f"{_quote_sheet(sheet)}!{_absolute(a1)}"
+
+
+def _with_ref(body: str, prefix: str, block: str, ref: str) -> str:
+    """The series body with the formula (<c:f>) inside its <c:tx>/<c:cat>/<c:val> block set to ref."""
+    m = re.search(r"<%s%s>(.*?)</%s%s>" % (re.escape(prefix), block, re.escape(prefix), block), body, re.S)
+    if m is None:
+        return body
+    inner = re.sub(r"<%sf>.*?</%sf>" % (re.escape(prefix), re.escape(prefix)),
+                   lambda _: f"<{prefix}f>{_esc(ref)}</{prefix}f>", m.group(1), count=1, flags=re.S)
+    return body[:m.start(1)] + inner + body[m.end(1):]
+
+
+def resize_chart(xml: str, chart: dict) -> str:
+    """A chart part with its series rewritten to `chart` (reports.sized_charts): one series per entry,
+    made from the first series of the part, its ranges and index set, cached values dropped (Excel and
+    LibreOffice read the ranges)."""
+    found = list(_SER.finditer(xml))
+    if not found:
+        return xml
+    prefix, template = found[0].group(1), found[0].group(2)
+    sheet = chart["sheet"]
+    new = []
+    for i, series in enumerate(chart["series"]):
+        body = _CACHE.sub("", template)
+        body = re.sub(r"<%sidx val=\"\d+\"\s*/>" % re.escape(prefix), f'<{prefix}idx val="{i}"/>', body, count=1)
+        body = re.sub(r"<%sorder val=\"\d+\"\s*/>" % re.escape(prefix), f'<{prefix}order val="{i}"/>', body,
+                      count=1)
+        body = _with_ref(body, prefix, "tx", _quote_ref(sheet, series["name"]))
+        body = _with_ref(body, prefix, "cat", _quote_ref(sheet, chart["categories"]))
+        body = _with_ref(body, prefix, "val", _quote_ref(sheet, series["values"]))
+        new.append(f"<{prefix}ser>{body}</{prefix}ser>")
+    return xml[:found[0].start()] + "".join(new) + xml[found[-1].end():]
+
+
+def _chart_edits(pkg: "_Package", charts: Sequence[dict]) -> Dict[str, bytes]:
+    """The chart parts of the package whose title names one of `charts`, resized."""
+    by_title = {_esc(c["title"]): c for c in charts}
+    out = {}
+    for name in pkg.infos:
+        if not re.match(r"xl/charts/chart\d+\.xml$", name):
+            continue
+        xml = pkg.text(name)
+        for title, chart in by_title.items():
+            if f">{title}<" in xml:
+                new = resize_chart(xml, chart)
+                if new != xml:
+                    out[name] = new.encode("utf-8")
+                break
+    return out
+
+
+def write_sheets(src_path, dst_path, sheets: Sequence[SheetOut], packs: Optional[Dict[str, _KeptPack]] = None,
+                 charts: Sequence[dict] = ()) -> None:
     """dst = src with the given sheets replaced (or added at the end); every other part copied unchanged.
 
-    calcChain.xml is dropped (Excel rebuilds it).  src and dst must differ.
-    `packs`: pack_rows of src, made earlier (used for the parts it matches).
+    calcChain.xml is dropped (Excel rebuilds it) and fullCalcOnLoad set.  src and dst must differ.
+    `packs`: pack_rows of src, made earlier (used for the parts it matches).  `charts`
+    (reports.sized_charts): the template's charts, found by title, get series sized to the data.
     """
     if os.path.abspath(src_path) == os.path.abspath(dst_path):
         raise ValueError("write_sheets needs a destination other than its source")
@@ -1453,7 +1530,9 @@ def write_sheets(src_path, dst_path, sheets: Sequence[SheetOut], packs: Optional
             edit.put_sheet(s, packs)
         edit.render_sheets()
         edit.drop_calc_chain()
+        edit.full_calc_on_load()
         parts = edit.finish()
+        parts.update(_chart_edits(pkg, charts))
         with open(dst_path, "wb") as fp, open(pkg.path, "rb") as src:
             out = _ZipOut(fp)
             for name, info in pkg.infos.items():

@@ -28,13 +28,45 @@ Public Function KefuStatusSheet() As String
     KefuStatusSheet = "看板"
 End Function
 
-' The text shown when xlwings or Python is missing.
+' The real cause, in Chinese, with what to do: the add-in missing, Python (or
+' kefu-xl) not found, or another error.
+' The text shown when the xlwings add-in is missing.
 Public Function KefuMissingMessage() As String
     Dim s As String
     s = "未检测到 xlwings 加载项或 Python。"
     s = s & "请先安装 Python 3，然后在命令行运行：pip install kefu-xl 和 xlwings addin install，再重新打开本工作簿。"
     s = s & "也可以在命令行使用 kefu-xl close 完成月结。"
     KefuMissingMessage = s
+End Function
+
+' The add-in is there, but it cannot start Python or import kefu_xl.
+Public Function KefuPythonMessage(ByVal detail As String) As String
+    Dim s As String
+    s = "已找到 xlwings 加载项，但找不到 Python 或 kefu-xl。"
+    s = s & "请安装 Python 3 并在命令行运行 pip install kefu-xl；"
+    s = s & "如果 Python 装在别处，请在「xlwings.conf」表中加一行 Interpreter，填写 python.exe 的完整路径，然后重新打开本工作簿。"
+    KefuPythonMessage = s & vbLf & "（" & detail & "）"
+End Function
+
+' Any other error on the way to Python.
+Public Function KefuOtherMessage(ByVal detail As String) As String
+    Dim s As String
+    s = "运行 kefu-xl 时出错。请关闭本工作簿（选择「不保存」）后重新打开再试；"
+    s = s & "仍然出错时，请把这段文字和临时文件夹中的 kefu-xl-error.log 发给技术支持。"
+    KefuOtherMessage = s & vbLf & "（" & detail & "）"
+End Function
+
+' Which of the messages above an error description calls for.
+Public Function KefuErrorMessage(ByVal detail As String) As String
+    Dim d As String
+    d = LCase(detail)
+    If InStr(d, "no module named") > 0 Or InStr(d, "interpreter") > 0 Or InStr(d, "cannot find the file") > 0 _
+            Or InStr(d, "could not activate python") > 0 Or InStr(d, "python.exe") > 0 _
+            Or InStr(d, "pythonw") > 0 Or InStr(d, "找不到指定的文件") > 0 Then
+        KefuErrorMessage = KefuPythonMessage(detail)
+    Else
+        KefuErrorMessage = KefuOtherMessage(detail)
+    End If
 End Function
 
 ' True when the xlwings add-in is loaded (an add-in is found by name in
@@ -52,8 +84,30 @@ Public Function XLPy() As Object
     If Not KefuXlwingsAvailable() Then
         Err.Raise vbObjectError + 1001, "kefu-xl", KefuMissingMessage()
     End If
+    On Error GoTo failed
     Set XLPy = Application.Run("'" & KEFU_ADDIN & "'!XLPy")
+    Exit Function
+failed:
+    Dim detail As String
+    detail = Err.Description
+    On Error GoTo 0
+    Err.Raise vbObjectError + 1002, "kefu-xl", KefuErrorMessage(detail)
 End Function
+
+' Workbook_Open: start the add-in's Python server in the background (late-bound,
+' errors ignored), so the first KEFU_ function does not wait for Python to start.
+Public Sub KefuWarmUp()
+    On Error Resume Next
+    If Not KefuXlwingsAvailable() Then Exit Sub
+    Application.OnTime Now, "KefuWarmNow"
+End Sub
+
+Public Sub KefuWarmNow()
+    Dim py As Object
+    On Error Resume Next
+    Set py = Application.Run("'" & KEFU_ADDIN & "'!XLPy")
+    Err.Clear
+End Sub
 
 Private Sub KefuRunPython(ByVal command As String)
     If Not KefuXlwingsAvailable() Then
@@ -64,7 +118,7 @@ Private Sub KefuRunPython(ByVal command As String)
     Application.Run "'" & KEFU_ADDIN & "'!RunPython", command
     Exit Sub
 failed:
-    KefuReport KefuMissingMessage() & vbLf & "(" & Err.Description & ")"
+    KefuReport KefuErrorMessage(Err.Description)
 End Sub
 
 ' A MsgBox; with the environment variable KEFU_XL_NO_DIALOG set (tests,
