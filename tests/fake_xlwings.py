@@ -251,10 +251,112 @@ class FakeRange:
                 self.sheet.widths[c] = w
 
 
+class _Counted:
+    def __init__(self, book):
+        self._book = book
+
+    def _trip(self):
+        self._book.trips += 1
+
+
+class FakeSeries(_Counted):
+    def __init__(self, book, chart, formula=""):
+        super().__init__(book)
+        self._chart, self._formula = chart, formula
+
+    @property
+    def Formula(self):  # noqa: N802 (Excel's names)
+        self._trip()
+        return self._formula
+
+    @Formula.setter
+    def Formula(self, text):  # noqa: N802
+        self._trip()
+        assert text.startswith("=SERIES(") and text.endswith(")"), text
+        self._formula = text
+
+    def Delete(self):  # noqa: N802
+        self._trip()
+        self._chart.series.remove(self)
+
+
+class _SeriesCollection(_Counted):
+    def __init__(self, book, chart):
+        super().__init__(book)
+        self._chart = chart
+
+    @property
+    def Count(self):  # noqa: N802
+        self._trip()
+        return len(self._chart.series)
+
+    def NewSeries(self):  # noqa: N802
+        self._trip()
+        s = FakeSeries(self._book, self._chart)
+        self._chart.series.append(s)
+        return s
+
+
+class _Title:
+    def __init__(self, chart):
+        self._chart = chart
+
+    @property
+    def Text(self):  # noqa: N802
+        self._chart._book.trips += 1
+        return self._chart.title
+
+
+class FakeChartCOM(_Counted):
+    """Excel's Chart object: a title and a collection of series, each with its =SERIES(...) formula."""
+
+    def __init__(self, book, title, formulas):
+        super().__init__(book)
+        self.title = title
+        self.series = [FakeSeries(book, self, f) for f in formulas]
+
+    @property
+    def ChartTitle(self):  # noqa: N802
+        self._trip()
+        return _Title(self)
+
+    def SeriesCollection(self, index=None):  # noqa: N802
+        self._trip()
+        if index is None:
+            return _SeriesCollection(self._book, self)
+        return self.series[index - 1]
+
+    def formulas(self):
+        return [s._formula for s in self.series]
+
+
+class FakeChart:
+    """xlwings' Chart: .api is (ChartObject, Chart) on Windows."""
+
+    def __init__(self, com):
+        self.com = com
+
+    @property
+    def api(self):
+        self.com._book.trips += 1
+        return (None, self.com)
+
+
 class FakeSheet:
     def __init__(self, book, name):
         self.book, self._name = book, name
         self.cells, self.colors, self.formats, self.bold, self.widths = {}, {}, {}, set(), {}
+        self._charts = []
+
+    @property
+    def charts(self):
+        self.book.trips += 1
+        return list(self._charts)
+
+    def add_chart(self, title, formulas):
+        com = FakeChartCOM(self.book, title, formulas)
+        self._charts.append(FakeChart(com))
+        return com
 
     @property
     def name(self):
@@ -355,6 +457,19 @@ class FakeBook:
                     sh.put(g.first_row + i, g.first_col + j, v)
         book.trips = 0
         return book
+
+    def add_template_charts(self, charts, sheet_name):
+        """The template's charts (reports.CHARTS, fixed ranges) on the sheet they stand on."""
+        from kefu_xl.excel.macros import series_formulas
+        try:
+            sh = self.sheet(sheet_name)
+        except KeyError:
+            sh = FakeSheet(self, sheet_name)
+            list.append(self.sheets, sh)
+        for c in charts:
+            sh.add_chart(c["title"], series_formulas(c))
+        self.trips = 0
+        return sh
 
     def sheet(self, name):
         for s in list.__iter__(self.sheets):

@@ -244,10 +244,11 @@ def test_trend_sheet_has_every_closed_month():
     old = [HistoryRow(Month(2026, 8), "K09", "老员工", "B组", D(70), 3, 3)]
     sheets, _, _ = run("incentive", every(ev, months), history=old)
     trend = sheets["趋势"]
-    assert trend.header == ("月份", "张三", "李四", "王五", "老员工")
+    assert trend.header == ("月份", "团队平均", "最高", "最低", "张三", "李四", "王五", "老员工")
     assert [r[0] for r in trend.rows] == ["2026-08"] + list(months)
-    assert trend.rows[0] == ("2026-08", None, None, None, 70)
-    assert trend.rows[-1] == ("2026-11", 80, 78, 80, None)
+    assert trend.rows[0] == ("2026-08", 70, 70, 70, None, None, None, 70)
+    # by hand: 80, 78 and 80 -> average 238 / 3 = 79.33 (at the hundredth), best 80, worst 78
+    assert trend.rows[-1] == ("2026-11", 79.33, 80, 78, 80, 78, 80, None)
     assert trend.title is None  # chart data: header on row 1, months from row 2
 
 
@@ -261,7 +262,7 @@ def test_trend_keeps_the_last_36_months():
 def test_trend_names_shared_by_two_people_carry_the_id():
     staff = STAFF + "K04 张三 B组 初级 在职"
     sheets, _, _ = run("classic-100", {"2026-11": HEAD}, staff)
-    assert sheets["趋势"].header == ("月份", "张三（K01）", "李四", "王五", "张三（K04）")
+    assert sheets["趋势"].header == ("月份",) + reports.TREND_SUMMARY + ("张三（K01）", "李四", "王五", "张三（K04）")
 
 
 # classic-100: base 80, +5 全勤 for everyone; K01 -20 -10, K03 +3
@@ -321,8 +322,8 @@ def test_charts_point_at_the_right_columns():
     rk = by["ranking"]
     assert rk["sheet"] == "结果" and rk["categories"] == f"{reports.col_letter(res.index('姓名') + 1)}2:D201"
     assert rk["series"][0]["values"] == "G2:G201" and res[6] == "得分"
-    assert len(by["trend"]["series"]) == reports.TREND_SERIES and by["trend"]["categories"] == "A2:A37"
-    assert by["trend"]["series"][-1] == {"name": "AE1", "values": "AE2:AE37"}
+    assert len(by["trend"]["series"]) == 3 and by["trend"]["categories"] == "A2:A37"  # average, best, worst
+    assert by["trend"]["series"][-1] == {"name": "D1", "values": "D2:D37"}
     assert [s["name"] for s in by["groups"]["series"]] == ["E1", "F1", "G1"]
     assert reports.GROUP_HEADER[4:7] == ("平均分", "最高", "最低")
     assert by["distribution"]["categories"] == "A2:A11" and reports.DIST_HEADER[3] == "人数"
@@ -344,6 +345,6 @@ def test_charts_build_with_xlsxwriter(tmp_path):
     wb.close()
     with zipfile.ZipFile(path) as z:
         xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/charts/chart"))
-    for formula in ("'结果'!$D$2:$D$201", "'趋势'!$AE$2:$AE$37", "'组别'!$E$2:$E$21", "'分布'!$D$2:$D$11",
-                    "本月得分分布", "每人每月得分趋势"):
+    for formula in ("'结果'!$D$2:$D$201", "'趋势'!$D$2:$D$37", "'组别'!$E$2:$E$21", "'分布'!$D$2:$D$11",
+                    "本月得分分布", "团队得分趋势"):
         assert formula in xml

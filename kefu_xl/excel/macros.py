@@ -117,6 +117,26 @@ class XlwingsBook:
                 raise WriteFailed(done, p.name, step, e) from e
             done.append(p.name)
 
+    def resize_charts(self, charts: Sequence[dict]) -> None:
+        """The template's charts (found by title on the sheets they stand on) get the series of `charts`
+        (reports.sized_charts): the same ranges the file writer puts into the chart parts."""
+        by_title = {c["title"]: c for c in charts}
+        for sheet in sorted({c["insert"][0] for c in charts}):
+            sh = self._sheet(sheet)
+            if sh is None:
+                continue
+            for obj in sh.charts:
+                chart = obj.api[1]
+                spec = by_title.get(chart.ChartTitle.Text)
+                if spec is None:
+                    continue
+                have = chart.SeriesCollection().Count
+                for i, formula in enumerate(series_formulas(spec), 1):
+                    series = chart.SeriesCollection(i) if i <= have else chart.SeriesCollection().NewSeries()
+                    series.Formula = formula
+                for i in range(have, len(spec["series"]), -1):
+                    chart.SeriesCollection(i).Delete()
+
     def mark(self, marks: Iterable[Tuple[str, int, int]]) -> None:
         """Highlight input cells (sheet, row, 1-based column): one union per sheet."""
         by_sheet: Dict[str, List[Tuple[int, int]]] = {}
@@ -137,6 +157,16 @@ class XlwingsBook:
             self.last_message = (title, message)
             return
         self.book.app.alert(message, title=title)
+
+
+def series_formulas(chart: dict) -> List[str]:
+    """=SERIES(name, categories, values, order) of each series of a sized chart (Excel's Series.Formula)."""
+    def ref(a1: str) -> str:
+        return "'" + chart["sheet"].replace("'", "''") + "'!" + ":".join(
+            "$" + "".join(ch for ch in part if ch.isalpha()) + "$" + "".join(ch for ch in part if ch.isdigit())
+            for part in a1.split(":"))
+    return [f"=SERIES({ref(s['name'])},{ref(chart['categories'])},{ref(s['values'])},{i})"
+            for i, s in enumerate(chart["series"], 1)]
 
 
 def unattended() -> bool:
@@ -206,6 +236,7 @@ def run_close(io, month=None, user: Optional[str] = None, dry_run: bool = False)
         io.alert(plan.refused, "月结未执行")
     elif not dry_run:
         io.write(plan.sheets)
+        io.resize_charts(plan.charts)
         warn = [p for p in plan.problems if not p.is_error]
         extra = f"\n另有 {len(warn)} 条提示，见「问题」工作表。" if warn else ""
         io.alert(f"{plan.month} 月结完成：{len(plan.result.people)} 人。结果见「结果」「明细」「工资表」。{extra}", "月结完成")
