@@ -213,3 +213,12 @@ def test_nothing_is_written_when_a_sheet_cannot_go_into_excel(monkeypatch):
     with pytest.raises(ValueError):
         macros.run_close(macros.XlwingsBook(book), Month(2026, 11), user="hr")
     assert "结果" not in [s._name for s in list.__iter__(book.sheets)]
+
+
+def test_an_invisible_excel_gets_no_message_box():
+    """Excel started by a script through COM (tools/excel_check.ps1) is invisible: no box waits for a click."""
+    book = FakeBook.from_grids(hard_grids())
+    book.app.visible = False
+    io = macros.XlwingsBook(book)
+    macros.run_close(io, Month(2026, 11), user="hr")
+    assert book.app.alerts == [] and io.last_message[0] == "月结完成"

@@ -742,18 +742,18 @@ def test_rows_packed_ahead_give_the_same_workbook_and_a_stale_pack_is_not_used(t
     packs = xlsxio.pack_rows(book, closing.APPEND_ONLY_NAMES)
     assert len(packs) == 5 and all(p.first == 2 and p.count == p.last - 1 for p in packs.values())
     plain, packed = tmp_path / "plain.xlsm", tmp_path / "packed.xlsm"
-    xlsxio.write_sheets(book, plain, plan.sheets)
-    xlsxio.write_sheets(book, packed, plan.sheets, packs)
+    xlsxio.write_sheets(book, plain, plan.sheets, charts=plan.charts)
+    xlsxio.write_sheets(book, packed, plan.sheets, packs, plan.charts)
     assert _members(plain) == _members(packed)  # the parts, uncompressed
     stale = {part: p._replace(crc=p.crc ^ 1, packed=xlsxio._deflate(["<row r=\"2\"/>"], False))
              for part, p in packs.items()}
-    xlsxio.write_sheets(book, tmp_path / "stale.xlsm", plan.sheets, stale)
+    xlsxio.write_sheets(book, tmp_path / "stale.xlsm", plan.sheets, stale, plan.charts)
     assert _members(tmp_path / "stale.xlsm") == _members(plain)
     monkeypatch.setattr(files, "PACK_AHEAD_BYTES", 0)  # the child packs even this small file
     given = []
     write = xlsxio.write_sheets
-    monkeypatch.setattr(xlsxio, "write_sheets", lambda src, dst, sheets, packs=None: (
-        given.append(packs), write(src, dst, sheets, packs))[1])
+    monkeypatch.setattr(xlsxio, "write_sheets", lambda src, dst, sheets, packs=None, charts=(): (
+        given.append(packs), write(src, dst, sheets, packs, charts))[1])
     copy = tmp_path / "c.xlsm"
     copy.write_bytes(book.read_bytes())
     assert files.close_file(copy, Month(2026, 11), user="t", now=now).exit_code == 0

@@ -151,8 +151,9 @@ class XlwingsBook:
                 sh.range(address).color = HIGHLIGHT
 
     def alert(self, message: str, title: str = "kefu-xl") -> None:
-        """A message box, or (unattended: KEFU_XL_NO_DIALOG set, as the VBA honours it) the log only."""
-        if unattended():
+        """A message box, or, unattended (KEFU_XL_NO_DIALOG set, as the VBA honours it, or Excel not
+        visible: started by a script through COM), the log only: no box waits for a click nobody gives."""
+        if unattended() or not _visible(self.book.app):
             _log(f"{title}: {message}")
             self.last_message = (title, message)
             return
@@ -172,6 +173,13 @@ def series_formulas(chart: dict) -> List[str]:
 def unattended() -> bool:
     """No one to click a message box away: tests, scheduled runs (the same switch as the VBA's)."""
     return bool(os.environ.get("KEFU_XL_NO_DIALOG"))
+
+
+def _visible(app) -> bool:
+    try:
+        return app.visible is not False
+    except Exception:  # an Excel that cannot say: assume someone is looking
+        return True
 
 
 MAX_ROWS, MAX_COLS, MAX_TEXT = 1048576, 16384, 32767

@@ -248,15 +248,17 @@ def recognise(table) -> Optional[str]:
 
     The header is looked for in the table's first rows, as the reader looks
     for it; the sheet whose required columns are all there and which matches
-    the most columns (then the largest share of its own) wins."""
+    the most columns wins; on a tie an input sheet before a sheet the close
+    writes (a short 事件 table also fits 结转), then the largest share of its own."""
     best = None
+    inputs = {s.name for s in schema.INPUT_SHEETS}
     for spec in _candidates():
         required = [c.key for c in spec.columns if c.required]
         for row in table[:3]:
             found, _ = schema.match_columns(spec, _cells(row))
             if not found or any(k not in found for k in required):
                 continue
-            score = (len(found), len(found) / len(spec.columns))
+            score = (len(found), spec.name in inputs, len(found) / len(spec.columns))
             if best is None or score > best[0]:
                 best = (score, spec.name)
     return best[1] if best else None

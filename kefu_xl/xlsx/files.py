@@ -20,7 +20,7 @@ from . import aside
 from . import lock as locking
 from ..core import schema
 from . import workbook as xlsxio
-from ..core.model import Month
+from ..core.model import Month, Problem
 from .progress import Progress
 from .who import os_user
 
@@ -160,7 +160,19 @@ def log_action(path, action: str, month: Month, detail: str, user: Optional[str]
 def check_file(path, month: Optional[Month] = None, as_of: Optional[dt.date] = None):
     loaded = load_file(path)
     result, pays, problems = closing.compute(loaded, month, as_of)
-    return result, problems
+    return result, list(problems) + file_problems(path)
+
+
+def file_problems(path) -> List[Problem]:
+    """Warnings about the file itself: spilling KEFU functions whose dynamic-array flag another program
+    dropped and the next close cannot give back (xlsxio.dynamic_array_problems)."""
+    out = []
+    for at in xlsxio.dynamic_array_problems(path):
+        sheet, cell = at.split("!", 1)
+        out.append(Problem("W_DYNAMIC_ARRAY", f"{cell} 的 KEFU 函数已不是动态数组公式（文件被其他软件另存过），"
+                           "在 Excel 中不会自动溢出；请在 Excel 里重新输入该公式（直接回车，不要按 Ctrl+Shift+Enter）",
+                           sheet, severity="warning"))
+    return out
 
 
 # ---------------------------------------------------------------- init

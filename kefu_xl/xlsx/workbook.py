@@ -1007,6 +1007,24 @@ def pack_rows(path, names: Iterable[str], first: int = 2) -> Dict[str, _KeptPack
     return out
 
 
+_X14_CF_URI = "{78C0D931-6437-407d-A8EE-F0AAD7539E65}"  # <x14:conditionalFormattings>
+
+
+def _without_x14_formats(ext_lst: str) -> str:
+    """An owned sheet's <extLst> without the x14 halves of conditional formats (the write drops the
+    <conditionalFormatting> elements they belong to, so they would be orphans Excel repairs away);
+    "" when nothing else is left in it."""
+    exts = list(re.finditer(r"<((?:[\w.-]+:)?)ext\b[^>]*?(?:/>|>.*?</\1ext>)", ext_lst, re.S))
+    keep = [m.group(0) for m in exts if _X14_CF_URI.lower() not in m.group(0)[:300].lower()]
+    if len(keep) == len(exts):
+        return ext_lst
+    if not keep:
+        return ""
+    start = re.match(r"<(?:[\w.-]+:)?extLst\b[^>]*>", ext_lst).group(0)
+    close = ext_lst[ext_lst.rfind("</"):]
+    return start + "".join(keep) + close
+
+
 class _SheetJob(NamedTuple):
     """A worksheet to write: the XML before and after its rows, and the rows."""
     part: str
@@ -1045,6 +1063,12 @@ def _sheet_job(part: str, s: SheetOut, styles: _Styles, old: Optional[_OldSheet]
     elif "cols" in kept:
         head.append(kept["cols"])
     tail = {k: v for k, v in kept.items() if k in _TAIL_KEEP}
+    if "extLst" in tail:  # the sheet's conditional formats are not kept: nor their x14 halves
+        ext = _without_x14_formats(tail["extLst"])
+        if ext:
+            tail["extLst"] = ext
+        else:
+            del tail["extLst"]
     filter_ref = _autofilter_ref(s, lay, kept)
     if filter_ref:
         tail["autoFilter"] = f'<autoFilter ref="{filter_ref}"/>'
@@ -1149,6 +1173,40 @@ class _BookEdit:
         override = f'<Override PartName="/{part}" ContentType="{content_type}"/>'
         self.types = self.types.replace("</Types>", override + "</Types>")
         return rid
+
+    def restore_dynamic_arrays(self) -> List[str]:
+        """Give the spilling KEFU functions back their dynamic-array flag after a foreign save.
+
+        Excel spills a formula only when its cell says so (cm="1", pointing at
+        the XLDAPR entry of xl/metadata.xml); LibreOffice and openpyxl drop
+        both on save, and the cell becomes an old array formula (or #NAME?).
+        On every sheet this write does not replace, an array formula calling
+        SPILLING_FUNCTIONS without cm gets it back, and metadata.xml is
+        written when missing.  Returns the cells restored; when metadata.xml
+        exists but is not one this can extend, nothing is changed (`check`
+        warns: dynamic_array_problems)."""
+        done: List[str] = []
+        meta_part = self.pkg.part_of_type("/sheetMetadata")
+        if meta_part is not None and _XLDAPR_BLOCK not in self.pkg.text(meta_part):
+            return done
+        written = set(self.parts)
+        for ref in self.pkg.sheets:
+            part = self.pkg.part_of(ref.name)
+            if part is None or part in written or part not in self.pkg.infos:
+                continue
+            data = self.pkg.read(part)
+            if b"KEFU_" not in data:
+                continue
+            xml = data.decode("utf-8")
+            new, cells = _flag_spills(xml)
+            if cells:
+                self.parts[part] = new.encode("utf-8")
+                done += [f"{ref.name}!{c}" for c in cells]
+        if done and meta_part is None:
+            part = posixpath.join(posixpath.dirname(self.pkg.workbook_part), "metadata.xml")
+            self._add_part(part, NS_REL + "/sheetMetadata", METADATA_CT)
+            self.parts[part] = METADATA_XML.encode("utf-8")
+        return done
 
     def drop_calc_chain(self) -> None:
         """Remove calcChain.xml (Excel rebuilds it), its relationship and content type."""
@@ -1452,6 +1510,59 @@ class _ZipOut:
         self.fp.write(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, size, start, 0))
 
 
+# ---------------------------------------------------------------- dynamic arrays (spilling functions)
+SPILLING_FUNCTIONS = ("KEFU_BOARD", "KEFU_EXPLAIN")  # the UDFs that return a table (kefu_xl.excel.udfs)
+METADATA_CT = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheetMetadata+xml"
+_XLDAPR_BLOCK = ('<futureMetadata name="XLDAPR" count="1"><bk><extLst><ext uri="{bdbb8cdc-fa1e-496e-a857-3c3f30c029c3}">'
+                 '<xda:dynamicArrayProperties fDynamic="1" fCollapsed="0"/></ext></extLst></bk></futureMetadata>'
+                 '<cellMetadata count="1"><bk><rc t="1" v="0"/></bk></cellMetadata>')
+METADATA_XML = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                f'<metadata xmlns="{NS_MAIN}" xmlns:xda="http://schemas.microsoft.com/office/spreadsheetml/2017/'
+                'dynamicarray"><metadataTypes count="1"><metadataType name="XLDAPR" minSupportedVersion="120000" '
+                'copy="1" pasteAll="1" pasteValues="1" merge="1" splitFirst="1" rowColShift="1" clearFormats="1" '
+                f'clearComments="1" assign="1" coerce="1" cellMeta="1"/></metadataTypes>{_XLDAPR_BLOCK}</metadata>')
+_ARRAY_CELL = re.compile(r"<((?:[\w.-]+:)?)c\b([^>]*)>(\s*<\1f\b[^>]*\bt=\"array\"[^>]*>([^<]*)</\1f>)")
+
+
+def _spilling(formula: str) -> bool:
+    return any(re.search(r"\b%s\(" % name, formula) for name in SPILLING_FUNCTIONS)
+
+
+def _flag_spills(xml: str) -> Tuple[str, List[str]]:
+    """Worksheet XML with cm="1" on every array-formula cell that calls a spilling function and lacks it."""
+    cells: List[str] = []
+
+    def fix(m):
+        attrs = m.group(2)
+        if re.search(r"\bcm\s*=", attrs) or not _spilling(_unesc(m.group(4))):
+            return m.group(0)
+        ref = re.search(r'\br="([A-Z]+\d+)"', attrs)
+        cells.append(ref.group(1) if ref else "?")
+        return f'<{m.group(1)}c{attrs} cm="1">{m.group(3)}'
+    return _ARRAY_CELL.sub(fix, xml), cells
+
+
+def dynamic_array_problems(path) -> List[str]:
+    """Cells of the workbook whose spilling KEFU function lost its dynamic-array flag and that a write
+    cannot give it back (a metadata.xml of another program): for `check` to warn about."""
+    pkg = _Package(path)
+    try:
+        meta_part = pkg.part_of_type("/sheetMetadata")
+        fixable = meta_part is None or _XLDAPR_BLOCK in pkg.text(meta_part)
+        out = []
+        for ref in pkg.sheets:
+            part = pkg.part_of(ref.name)
+            if part is None or part not in pkg.infos:
+                continue
+            data = pkg.read(part)
+            if b"KEFU_" in data:
+                _, cells = _flag_spills(data.decode("utf-8"))
+                out += [f"{ref.name}!{c}" for c in cells]
+        return [] if fixable else out
+    finally:
+        pkg.close()
+
+
 # ---------------------------------------------------------------- charts sized to the data
 _SER = re.compile(r"<((?:[\w.-]+:)?)ser>(.*?)</\1ser>", re.S)
 _CACHE = re.compile(r"<((?:[\w.-]+:)?)(?:strCache|numCache)\b.*?</\1(?:strCache|numCache)>|"
@@ -1531,6 +1642,7 @@ def write_sheets(src_path, dst_path, sheets: Sequence[SheetOut], packs: Optional
         edit.render_sheets()
         edit.drop_calc_chain()
         edit.full_calc_on_load()
+        edit.restore_dynamic_arrays()
         parts = edit.finish()
         parts.update(_chart_edits(pkg, charts))
         with open(dst_path, "wb") as fp, open(pkg.path, "rb") as src:
