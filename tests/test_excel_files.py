@@ -239,3 +239,31 @@ def test_owned_sheets_lose_the_x14_halves_of_the_conditional_formats_they_lose(t
     assert b"conditionalFormatting" not in after
     code, out = _audit(path)
     assert code == 0 and '"error_count": 0' in out, out[:1500]
+
+
+def test_an_owned_sheet_made_a_table_is_resized_to_the_rows_written(tmp_path):
+    """组别 as an Excel table of two rows: after the close the table covers the header and every row written."""
+    import xlsxwriter
+    from tests.test_excel_button import hard_grids
+    from kefu_xl.write import reports
+    path = tmp_path / "table.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+    for name, g in hard_grids().items():
+        ws = wb.add_worksheet(name)
+        for i, row in enumerate(g.rows):
+            for j, v in enumerate(row):
+                if v is not None:
+                    ws.write(i, j, v if not hasattr(v, "year") else v.isoformat())
+    ws = wb.add_worksheet("组别")
+    ws.add_table(0, 0, 2, 2, {"name": "groups_table", "columns": [{"header": h} for h in ("月份", "组别", "人数")]})
+    wb.close()
+    plan = files.close_file(path, Month(2026, 11), user="hr")
+    assert plan.exit_code == 0
+    rows = len(next(s for s in plan.sheets if s.name == "组别").rows)
+    with zipfile.ZipFile(path) as z:
+        table = z.read(next(n for n in z.namelist() if n.startswith("xl/tables/"))).decode()
+    last = reports.col_letter(len(reports.GROUP_HEADER))
+    assert f'ref="A1:{last}{rows + 1}"' in table and table.count(f'ref="A1:{last}{rows + 1}"') == 2  # table, filter
+    assert f'<tableColumns count="{len(reports.GROUP_HEADER)}">' in table and 'name="合格率"' in table
+    code, out = _audit(path)
+    assert code == 0 and '"error_count": 0' in out, out[:1500]

@@ -9,7 +9,13 @@
   does not own (root namespaces, code name, drawings, comments, tables, print
   set-up, extensions) and its ``_rels`` part.  Styles are found again or
   appended, never renumbered.  Strings are written inline and never as
-  formulas, so text starting with = + - @ stays text.
+  formulas, so text starting with = + - @ stays text.  Every cell carries its
+  reference (r="B12").  Every write sets fullCalcOnLoad; resizes the tables
+  and drops the orphaned x14 conditional-format halves of the sheets it
+  rewrites; gives spilling KEFU functions back their dynamic-array flag after
+  a foreign save; and rewrites the template's charts to the data written.
+  What a sheet looks like (rows, formats, styled rows, marks) comes from
+  the sheet-layout description, write.layout, which the Excel writer renders too.
 * `atomic_replace` writes a temporary file next to the workbook, keeps the
   old version as ``.bak`` and renames; it refuses while Excel, WPS or
   LibreOffice has the file open (their lock files).
@@ -1025,6 +1031,30 @@ def _without_x14_formats(ext_lst: str) -> str:
     return start + "".join(keep) + close
 
 
+def _resized_table(xml: str, ref: str, names: Sequence[str]) -> str:
+    """A table part set to `ref`, its autofilter too, its columns those of `names` (ids kept in order)."""
+    m = re.search(r"<((?:[\w.-]+:)?)table\b[^>]*>", xml)
+    if m is None:
+        return xml
+    prefix = m.group(1)
+    xml = xml[:m.start()] + _set_attrs(m.group(0), {"ref": ref, "totalsRowCount": None, "totalsRowShown": "0"}) \
+        + xml[m.end():]
+    xml = re.sub(r"<%sautoFilter\b[^>]*?(/>|>)" % re.escape(prefix),
+                 lambda a: _set_attrs(a.group(0), {"ref": ref}), xml, count=1)
+    seen: Set[str] = set()
+    unique = []
+    for i, n in enumerate(names, 1):  # a table's column names are unique
+        n = n or f"列{i}"
+        while n in seen:
+            n = f"{n}_{i}"
+        seen.add(n)
+        unique.append(n)
+    cols = "".join(f'<{prefix}tableColumn id="{i}" name="{_esc(n)}"/>' for i, n in enumerate(unique, 1))
+    return re.sub(r"<%stableColumns\b.*?</%stableColumns>" % (re.escape(prefix), re.escape(prefix)),
+                  lambda _: f'<{prefix}tableColumns count="{len(names)}">{cols}</{prefix}tableColumns>', xml,
+                  count=1, flags=re.S)
+
+
 class _SheetJob(NamedTuple):
     """A worksheet to write: the XML before and after its rows, and the rows."""
     part: str
@@ -1144,6 +1174,26 @@ class _BookEdit:
         self.jobs.append(job)
         self.parts[part] = b""  # rendered by render_sheets()
         self.filters[index] = (name, filter_ref)
+        if old is not None and "tableParts" in old.children:
+            self._resize_tables(part, s)
+
+    def _resize_tables(self, part: str, s: SheetOut) -> None:
+        """An owned sheet someone made an Excel table: the table covers the header and the rows written,
+        its columns named by the header (a table left at its old size would cut or pad the data)."""
+        lay = _layout(s)
+        if not lay.header_row:
+            return
+        rels = self.pkg._rels(posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels"),
+                              posixpath.dirname(part))
+        for target, kind in rels.values():
+            if not kind.endswith("/table") or target not in self.pkg.infos:
+                continue
+            xml = self.pkg.text(target)
+            last = max(lay.last_row, lay.header_row + 1)
+            ref = f"A{lay.header_row}:{col_letter(lay.ncols)}{last}"
+            xml = _resized_table(xml, ref, [str(h) for h in s.header] +
+                                 [f"列{j}" for j in range(len(s.header) + 1, lay.ncols + 1)])
+            self.parts[target] = xml.encode("utf-8")
 
     def _add_sheet(self, name: str) -> str:
         if not name or len(name) > 31 or _SHEET_NAME_BAD.search(name):
