@@ -341,7 +341,7 @@ def test_D_12_pay_day_the_15th_on_the_payslip():
     assert slip([{"key": "发薪月", "value": "当月"}]) == ("发薪日", {dt.date(2026, 11, 15)})
     assert slip([{"key": "发薪日", "value": 31}, {"key": "发薪月", "value": "当月"}]) == ("发薪日", {dt.date(2026, 11, 30)})
     js, _, code = close_json(I, "日期 工号 规则", settings=[{"key": "发薪日", "value": 40}])
-    assert code == 1 and problems(js, "E_SETTING_VALUE")[0]["sheet"] == "参数"
+    assert code == 1 and problems(js, "E_SETTING_RANGE")[0]["sheet"] == "参数"
 
 
 # ---------------------------------------------------------------- D-8 the period through 周期

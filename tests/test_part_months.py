@@ -109,11 +109,11 @@ def test_S8_minimum_wage_check_shanghai_and_beijing_exclude_own_social_insurance
 
 def test_S8_minimum_wage_setting_is_dated():
     from kefu_xl.core.model import Setting
-    from kefu_xl.payroll.pay import policy_for
+    from kefu_xl.core import settings
     rows = [Setting("最低工资含个人社保", "是", None, Source("参数", 2, "值")),
             Setting("最低工资含个人社保", "否", Month(2026, 7), Source("参数", 3, "值"))]
-    assert policy_for(rows, Month(2026, 6))[0].min_includes_si is True
-    assert policy_for(rows, Month(2026, 7))[0].min_includes_si is False
+    assert settings.read(rows).at(Month(2026, 6)).min_includes_si is True
+    assert settings.read(rows).at(Month(2026, 7)).min_includes_si is False
 
 
 # ---------------------------------------------------------------- D-3 at the lawful minimum

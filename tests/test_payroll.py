@@ -6,11 +6,12 @@ from decimal import Decimal as D
 import pytest
 
 from kefu_xl.core.grid import Grid
+from kefu_xl.core import settings
 from kefu_xl.core.model import (CAT_COMMISSION, CAT_FINE, CAT_LOSS, CAT_POINTS, CAT_REWARD, Line, Month, PersonResult,
                            Setting, Source, Staff, Tier)
 from kefu_xl.payroll.pay import (HISTORY_COLUMNS, SHEET_HEADER, PayInput, PayPolicy, compute_pay, compute_payroll, cumulative_tax,
                              full_months, parse_rate, pay_history_from_grid, pay_history_sheet, pay_json, pay_parts,
-                             payroll_sheet, payroll_totals, payslip_sheet, policy_for, public_commission_share,
+                             payroll_sheet, payroll_totals, payslip_sheet, public_commission_share,
                              year_end_adjustment)
 
 JAN = Month(2026, 1)
@@ -67,6 +68,11 @@ def no_si(**extra):
 # ---------------------------------------------------------------- settings
 def S(key, value, since=None, row=5):
     return Setting(key, value, since, Source("参数", row, "值"))
+
+
+def policy_for(rows, month):
+    s = settings.read(rows).at(month)
+    return s, list(s.problems)
 
 
 def test_settings_defaults_documented_values():

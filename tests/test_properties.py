@@ -146,7 +146,7 @@ def test_generated_books_close_month_after_month_and_every_total_is_its_lines(ex
     scheme, g = example
     plans = _close_one_by_one(g)
     for plan in plans:
-        policy, _ = payroll.policy_for(closing.load(g).book.settings, plan.month)
+        policy = closing.load(g).book.config.at(plan.month)
         pays = plan.pay_by_id()
         assert set(pays) == {p.staff.id for p in plan.result.people}
         for person in plan.result.people:

@@ -25,8 +25,9 @@ from ..core.calendar import default_calendar
 from . import seal
 from ..write import results as writers
 from ..core.grid import Grid, SheetOut
+from ..core.settings import PAYROLL
 from ..core.model import ERROR, HistoryRow, Month, MonthResult, Problem
-from ..read.readers import Book, read_book, read_table, setting_source, setting_value
+from ..read.readers import Book, read_book, read_table
 
 PAY_SHEETS = ("工资表", "工资条", "工资历史")
 OWNED_NAMES = tuple(s.name for s in schema.OWNED_SHEETS) + PAY_SHEETS + reports.REPORT_SHEETS + (dashboard.SHEET,)
@@ -115,14 +116,8 @@ def closed_months(history: Sequence[HistoryRow]) -> Dict[Month, int]:
 
 
 def _schemes(history: Sequence[HistoryRow], loaded: "Loaded") -> Dict[Month, str]:
-    from ..read.readers import scheme_setting
-    return {m: scheme_setting(loaded.book.settings, m) for m in closed_months(history)}
-
-
-def _pay_day(book: Book, m: Month):
-    """D-12: (the pay day of month m's pay, problems) from 参数 发薪日 and 发薪月."""
-    day, which = (setting_value(book.settings, k, m) for k in payday.KEYS)
-    return payday.pay_date(day, which, m, *(setting_source(book.settings, k) for k in payday.KEYS))
+    config = loaded.book.config
+    return {m: config.at(m).scheme for m in closed_months(history)}
 
 
 def compute(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt.date] = None
@@ -138,8 +133,8 @@ def compute(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt.da
                                carried=carry.carried_rows(book.carry, closed))
     if not result.people and result.errors:
         return result, (), problems
-    policy, p = payroll.policy_for(book.settings, result.month)
-    problems += p + _pay_day(book, result.month)[1]  # D-12
+    policy = book.config.at(result.month)
+    problems += policy.problems_of(PAYROLL)
     tiers = {t.tier: t for t in book.tiers}
     cal = default_calendar(book.holidays)
     inputs = []
@@ -225,7 +220,7 @@ def _plan_close(loaded: Loaded, month: Optional[Month], as_of: Optional[dt.date]
         writers.seals_sheet(seals, kept=len(loaded.seal_rows)),
         writers.carry_sheet(carry_rows, kept=len(book.carry)),
         payroll.payroll_sheet(pays, m),
-        payroll.payslip_sheet(pays, m, _pay_day(book, m)[0]),
+        payroll.payslip_sheet(pays, m, payday.pay_date(book.config.at(m), m)),
         payroll.pay_history_sheet(pay_hist, loaded.pay_history),
     ) + tuple(report_sheets) + (dashboard.dashboard_sheet(result, pays),)
     return Plan(m, result, pays, tuple(problems), sheets, digest=digest, charts=reports.sized_charts(sheets))

@@ -370,6 +370,3 @@ def col_letter(n: int) -> str:
         s = chr(65 + r) + s
     return s
 
-
-def find_spec(name: str) -> Optional[SheetSpec]:
-    return BY_NAME.get(norm_text(name))

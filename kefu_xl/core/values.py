@@ -178,8 +178,8 @@ def month(v) -> Optional[Month]:
         raise ValueError(f"「{s}」不是月份，请写成 2026-11") from None
 
 
-_YES = {"是", "y", "yes", "true", "1", "启用", "√", "✓", "on", "对"}
-_NO = {"否", "n", "no", "false", "0", "停用", "禁用", "×", "off", "不"}
+_YES = {"是", "y", "yes", "true", "1", "启用", "√", "✓", "on", "对", "开"}
+_NO = {"否", "n", "no", "false", "0", "停用", "禁用", "×", "off", "不", "关"}
 
 
 def boolean(v, default: bool = True) -> bool:

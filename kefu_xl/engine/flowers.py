@@ -71,12 +71,15 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple
 from ..core import values
 from ..core.grid import SheetOut
 from ..core.model import WARNING, ZERO, Event, Month, Problem, Rule, Source, Staff, fmt_points, money
+from ..core.settings import SettingsSheet
+from ..core.settings import read as read_settings
 from ..rules.grammar import parse_params, parse_spec
 
 SHEET = "小红花"
 SOURCE = "C-7"
 LEADER_SETTING = "小红花领导"
 LEADER_WORDS = ("组长", "主管", "经理", "领导", "总监", "厂长")
+NO_SETTINGS = read_settings(())  # an empty 参数 sheet: every setting at its default
 SPLIT = "平分"
 EACH = "每人"
 NONE = "无"
@@ -227,11 +230,11 @@ class _Directory:
         return None, "ambiguous" if named else "unknown"
 
 
-def leaders(staff: Sequence[Staff], settings: Sequence, month: Optional[Month] = None
+def leaders(staff: Sequence[Staff], config: SettingsSheet = NO_SETTINGS, month: Optional[Month] = None
             ) -> Tuple[Set[str], List[Problem]]:
     """工号 of the leaders who issue 组长每月 flowers each (see the module docstring)."""
-    from ..read.readers import setting_source, setting_value
-    raw = setting_value(settings, LEADER_SETTING, month)
+    cfg = config.at(month)
+    raw = cfg.flower_leaders
     problems: List[Problem] = []
     if values.is_blank(raw):
         return {s.id for s in staff if any(w in (s.role or "") for w in LEADER_WORDS)}, problems
@@ -242,7 +245,7 @@ def leaders(staff: Sequence[Staff], settings: Sequence, month: Optional[Month] =
             continue
         s, why = d.find(part)
         if s is None:
-            problems.append(Problem.at(setting_source(settings, LEADER_SETTING) or Source("参数"), "W_FLOWER_LEADER",
+            problems.append(Problem.at(cfg.source(LEADER_SETTING) or Source("参数"), "W_FLOWER_LEADER",
                                        f"参数 {LEADER_SETTING} 中的「{part}」"
                                        + ("在「员工」表中有多人同名，请写工号" if why == "ambiguous" else "不在「员工」表中"),
                                        WARNING))
@@ -252,14 +255,6 @@ def leaders(staff: Sequence[Staff], settings: Sequence, month: Optional[Month] =
 
 
 # ---------------------------------------------------------------- events
-def _publish_days(settings: Sequence, month: Month) -> int:
-    from ..read.readers import setting_value
-    try:
-        return int(values.decimal(setting_value(settings, "公示天数", month, 3)) or 3)
-    except (ValueError, TypeError):
-        return 3
-
-
 def effective(ev: Event, as_of, publish_days: int = 3, calendar=None) -> bool:
     """Counts like an event of the engine (E-6): approved, or published long enough (working days of
     `calendar`, core/calendar.py; default: the library's)."""
@@ -346,19 +341,19 @@ def valid_in(issued: Month, month: Month, valid_months: int) -> bool:
     return 0 <= month.index() - issued.index() < valid_months
 
 
-def counted_flowers(events: Sequence[Event], policy: Policy, upto: Month, settings: Sequence = (), calendar=None
-                    ) -> List[Event]:
+def counted_flowers(events: Sequence[Event], policy: Policy, upto: Month, config: SettingsSheet = NO_SETTINGS,
+                    calendar=None) -> List[Event]:
     """The effective flower events dated up to the end of `upto`."""
-    days = _publish_days(settings, upto)
+    days = config.at(upto).publish_days
     as_of = upto.last_day
     return [e for e in events if e.rule in policy.codes and e.date <= as_of and effective(e, as_of, days, calendar)]
 
 
 def yearly_totals(events: Sequence[Event], policy: Policy, year: int, upto: Optional[Month] = None,
-                  settings: Sequence = ()) -> Dict[str, Decimal]:
+                  config: SettingsSheet = NO_SETTINGS) -> Dict[str, Decimal]:
     upto = upto or Month(year, 12)
     out: Dict[str, Decimal] = {}
-    for e in counted_flowers(events, policy, upto, settings):
+    for e in counted_flowers(events, policy, upto, config):
         if e.date.year == year:
             out[e.staff_id] = out.get(e.staff_id, ZERO) + e.qty
     return out
@@ -369,18 +364,13 @@ def _rank(items: Sequence[Tuple[str, Decimal]], ties: str) -> Dict[str, int]:
     return rank_values(items, ties)
 
 
-def _ties(settings: Sequence, month: Optional[Month]) -> str:
-    from ..read.readers import setting_value
-    t = values.text(setting_value(settings, "并列规则", month, "并列"))
-    return t if t in ("并列", "工号") else "并列"
-
-
 def yearly_top(events: Sequence[Event], policy: Policy, year: int, upto: Optional[Month] = None,
-               settings: Sequence = (), staff_ids: Optional[Set[str]] = None) -> List[Tuple[str, Decimal, int]]:
+               config: SettingsSheet = NO_SETTINGS, staff_ids: Optional[Set[str]] = None
+               ) -> List[Tuple[str, Decimal, int]]:
     """(工号, flowers received in the year, place) for places 1..年度前, best first."""
-    totals = yearly_totals(events, policy, year, upto, settings)
+    totals = yearly_totals(events, policy, year, upto, config)
     items = [(sid, v) for sid, v in totals.items() if v > 0 and (staff_ids is None or sid in staff_ids)]
-    ranks = _rank(items, _ties(settings, upto))
+    ranks = _rank(items, config.at(upto).ties)
     out = [(sid, totals[sid], r) for sid, r in ranks.items() if r <= policy.year_top]
     return sorted(out, key=lambda x: (x[2], x[0]))
 
@@ -409,7 +399,7 @@ def monthly_awards(balances: Mapping[str, Decimal], policy: Policy, eligible: It
 
 
 # ---------------------------------------------------------------- the month
-def analyse(staff: Sequence[Staff], events: Sequence[Event], rules: Iterable[Rule], settings: Sequence,
+def analyse(staff: Sequence[Staff], events: Sequence[Event], rules: Iterable[Rule], config: SettingsSheet,
             scheme: str, month: Month, active: Optional[Sequence[str]] = None, calendar=None) -> Optional[FlowerMonth]:
     """Everything about flowers for one month; None when the scheme has no 小红花 rule.
 
@@ -420,12 +410,12 @@ def analyse(staff: Sequence[Staff], events: Sequence[Event], rules: Iterable[Rul
     if policy is None:
         return None
     directory = _Directory(staff)
-    leader_ids, p = leaders(staff, settings, month)
+    leader_ids, p = leaders(staff, config, month)
     problems += p
     p, counts, pool_total = check_quotas(events, policy, month, directory, leader_ids)
     problems += p
     active_ids = list(active) if active is not None else [s.id for s in staff if s.active_in(month)]
-    flowers = [e for e in counted_flowers(events, policy, month, settings, calendar) if e.staff_id in directory.by_id]
+    flowers = [e for e in counted_flowers(events, policy, month, config, calendar) if e.staff_id in directory.by_id]
     received: Dict[str, Decimal] = {}
     balance: Dict[str, Decimal] = {}
     expiring: Dict[str, Decimal] = {}
@@ -441,7 +431,7 @@ def analyse(staff: Sequence[Staff], events: Sequence[Event], rules: Iterable[Rul
     for e in flowers:
         if e.date.year == month.year:
             year[e.staff_id] = year.get(e.staff_id, ZERO) + e.qty
-    year_ranks = _rank([(sid, v) for sid, v in year.items() if v > 0], _ties(settings, month))
+    year_ranks = _rank([(sid, v) for sid, v in year.items() if v > 0], config.at(month).ties)
     top = tuple(sorted(((sid, year[sid], r) for sid, r in year_ranks.items() if r <= policy.year_top),
                        key=lambda x: (x[2], x[0])))
     final = month.month == 12
@@ -471,7 +461,7 @@ def analyse(staff: Sequence[Staff], events: Sequence[Event], rules: Iterable[Rul
 def analyse_book(book, month: Month, scheme: str, active: Optional[Sequence[str]] = None) -> Optional[FlowerMonth]:
     """`analyse` on a readers.Book."""
     from ..core.calendar import default_calendar
-    return analyse(book.staff, book.events, book.rules, book.settings, scheme, month, active,
+    return analyse(book.staff, book.events, book.rules, book.config, scheme, month, active,
                    default_calendar(book.holidays))
 
 

@@ -33,7 +33,8 @@ from ..core import values
 from ..core.calendar import Calendar, default_calendar
 from ..core.model import (CAT_COMMISSION, CAT_FINE, CAT_INFO, CAT_LOSS, CAT_POINTS, CAT_REWARD, ERROR, WARNING,
                     ZERO, Event, HistoryRow, Line, Month, MonthResult, PersonResult, Problem, Source, Staff, money, new_record)
-from ..read.readers import Book, month_setting, scheme_setting, setting_value
+from ..core.settings import ENGINE, TIE_BY_ID, TIE_SHARED
+from ..read.readers import Book
 from . import metrics as imported_metrics
 from . import carry
 from . import addons  # rule kinds kept in their own modules (issue 18): one dispatch, see addons.py
@@ -48,8 +49,6 @@ PUBLISHING = ("公示中",)
 DISPUTED = ("异议中", "复核中")
 SCORE_REF = "得分"
 WHOLE_MONTH = "整月在职"  # condition reference: 1 when employed the whole month (B-4i)
-TIE_SHARED = "并列"
-TIE_BY_ID = "工号"
 
 
 @dataclass(frozen=True)
@@ -64,41 +63,32 @@ class Options:
 
 def options_for(book: Book, month: Optional[Month] = None, scheme: Optional[str] = None,
                 as_of: Optional[dt.date] = None) -> Tuple[Optional[Options], List[Problem]]:
+    """The month's options, and the problems of the engine's settings in force (core/settings.py)."""
+    config = book.config
     problems: List[Problem] = []
-    m = month or month_setting(book.settings, problems)
+    m = month
+    if m is None:
+        problems += config.month_problems
+        m = config.month
     if m is None:
         problems.append(Problem("E_NO_MONTH", "没有指定月份：请在「参数」表填写 月份（如 2026-11）或在命令行用 --month",
                                 "参数"))
         return None, problems
-    sch = scheme or scheme_setting(book.settings, m)
+    cfg = config.at(m)
+    sch = scheme or cfg.scheme
     known = sorted({r.scheme for r in book.rules if r.scheme})
     if sch and known and sch not in known:
-        from ..read.readers import setting_source, SCHEME_KEYS
-        src = next((setting_source(book.settings, k) for k in SCHEME_KEYS if setting_source(book.settings, k)), None)
-        problems.append(Problem.at(src or Source("参数"), "E_UNKNOWN_SCHEME",
+        problems.append(Problem.at(cfg.source("方案") or Source("参数"), "E_UNKNOWN_SCHEME",
                                    f"方案「{sch}」不存在；「规则」表中的方案有：{'、'.join(known)}"))
     if not sch:
-        schemes = sorted({r.scheme for r in book.rules if r.scheme})
-        if len(schemes) > 1:
-            problems.append(Problem("E_NO_SCHEME", f"没有选择方案：请在「参数」表填写 方案（可选：{'、'.join(schemes)}）",
+        if len(known) > 1:
+            problems.append(Problem("E_NO_SCHEME", f"没有选择方案：请在「参数」表填写 方案（可选：{'、'.join(known)}）",
                                     "参数"))
-        sch = schemes[0] if len(schemes) == 1 else ""
-    ties = values.text(setting_value(book.settings, "并列规则", m, TIE_SHARED)) or TIE_SHARED
-    if ties not in (TIE_SHARED, TIE_BY_ID):
-        from ..read.readers import setting_source
-        problems.append(Problem.at(setting_source(book.settings, "并列规则") or Source("参数"), "E_SETTING_VALUE",
-                                   f"并列规则「{ties}」应为 并列 或 工号"))
-        ties = TIE_SHARED
-    try:
-        pdays = int(values.decimal(setting_value(book.settings, "公示天数", m, 3)) or 3)
-    except (ValueError, TypeError):
-        from ..read.readers import setting_source
-        problems.append(Problem.at(setting_source(book.settings, "公示天数") or Source("参数"), "E_SETTING_VALUE",
-                                   "公示天数应为整数"))
-        pdays = 3
+        sch = known[0] if len(known) == 1 else ""
+    problems += cfg.problems_of(ENGINE)
     cal = default_calendar(book.holidays)
     problems += calendar_problems(cal, m)
-    return Options(m, sch, ties, pdays, as_of, cal), problems
+    return Options(m, sch, cfg.ties, cfg.publish_days, as_of, cal), problems
 
 
 def calendar_problems(cal: Calendar, m: Month) -> List[Problem]:
@@ -1480,7 +1470,7 @@ def _apply_flowers(run: _Run):
     if not run.of_kind("flower"):
         return
     from . import flowers
-    fm = flowers.analyse(run.book.staff, run.book.events, run.book.rules, run.book.settings, run.opts.scheme,
+    fm = flowers.analyse(run.book.staff, run.book.events, run.book.rules, run.book.config, run.opts.scheme,
                          run.opts.month, list(run.people), calendar=run.opts.calendar)
     if fm is None:
         return

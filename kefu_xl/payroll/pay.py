@@ -139,9 +139,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 from ..core.grid import Grid, SheetOut
 from ..core.model import (CAT_COMMISSION, CAT_FINE, CAT_LOSS, CAT_REWARD, ERROR, FEN, LEFT, WARNING, ZERO, Month, PersonResult,
                     Problem, Setting, Source, Staff, Tier, fmt_money, money)
+from ..core.settings import (DEDUCT_AFTER_SI, DEDUCT_GROSS, GUARANTEE_MONTHLY, GUARANTEE_NONE, GUARANTEE_YEARLY,
+                             PART_ATTENDED, PART_PAID_DAYS, Settings)
 
-SETTINGS_SHEET = "参数"
-VALUE_COLUMN = "值"
 
 HUNDRED = Decimal(100)
 ONE = Decimal(1)
@@ -157,128 +157,33 @@ TAX_BRACKETS: Tuple[Tuple[Optional[Decimal], Decimal, Decimal], ...] = (
     (None, Decimal("0.45"), Decimal(181920)),
 )
 
-DEDUCT_GROSS = "应发"
-DEDUCT_AFTER_SI = "扣社保后"
-GUARANTEE_YEARLY = "年度"
-GUARANTEE_MONTHLY = "月度"
-GUARANTEE_NONE = "无"
-PART_PAID_DAYS = "计薪天数"
-PART_ATTENDED = "出勤天数"
 PAID_DAYS_PER_MONTH = Decimal("21.75")  # (365 − 104) ÷ 12, 劳社部发〔2008〕3号
-DROPPED_SETTINGS = {"公共提成比例": "公共提成的比例写在「规则」表公共提成规则（D-5）的 金额 列，例如 0.5%；参数中的这一行不再使用"}
 YEAR_GRADES = ("优秀", "良好", "合格", "不合格")
 
 
 # ==========================================================================
-# Settings
+# Settings: the month's `core.settings.Settings` (keys, defaults, parsing: core/settings.py)
 # ==========================================================================
-@dataclass(frozen=True)
-class PayPolicy:
-    """The payroll settings in force for one month (see the module docstring)."""
-
-    month: Optional[Month] = None
-    min_wage: Decimal = Decimal(2490)
-    pension_rate: Decimal = Decimal("0.08")
-    medical_rate: Decimal = Decimal("0.02")
-    unemployment_rate: Decimal = Decimal("0.005")
-    hf_rate: Decimal = Decimal("0.05")
-    si_floor: Decimal = Decimal(4812)
-    si_ceiling: Decimal = Decimal(24930)
-    hf_floor: Decimal = Decimal(2490)
-    hf_ceiling: Decimal = Decimal(39530)
-    tax_threshold: Decimal = Decimal(5000)
-    deduction_base: str = DEDUCT_GROSS
-    deduction_ratio: Decimal = Decimal("0.20")
-    deduction_cap: bool = True
-    fines_count: bool = True
-    guarantee: Tuple[Decimal, ...] = (Decimal(2130), Decimal(2330), Decimal(2630))
-    guarantee_mode: str = GUARANTEE_YEARLY
-    guarantee_min: bool = True
-    min_includes_si: bool = True
-    part_method: str = PART_PAID_DAYS
-    over_line: Decimal = Decimal(25)
-    over_rate: Decimal = ZERO
-    fail_no_bonus: bool = True
-    grade_excellent: Decimal = Decimal("0.10")
-    grade_good: Decimal = Decimal("0.05")
-    grade_pass: Decimal = ZERO
-    grade_fail: Decimal = Decimal("-0.05")
-
-    def guarantee_for(self, service_year: int) -> Decimal:
-        """Monthly guarantee for the 1-based year of service (D-3)."""
-        if self.guarantee_mode == GUARANTEE_NONE or not self.guarantee:
-            return ZERO
-        return self.guarantee[min(max(service_year, 1), len(self.guarantee)) - 1]
-
-    def grade_pct(self, grade: str) -> Optional[Decimal]:
-        """D-9 adjustment share for a year grade; None when the grade is unknown."""
-        return {"优秀": self.grade_excellent, "良好": self.grade_good, "合格": self.grade_pass,
-                "不合格": self.grade_fail}.get(_norm(grade))
+PayPolicy = Settings  # payroll's name for the settings in force in one month
 
 
-@dataclass(frozen=True)
-class _Spec:
-    key: str
-    attr: str
-    kind: str  # money / number / rate / bool / choice / list
-    default: str
-    lo: Optional[Decimal] = None
-    hi: Optional[Decimal] = None
-    choices: Tuple[Tuple[str, str], ...] = ()  # (typed form, canonical)
-    aliases: Tuple[str, ...] = ()
+def guarantee_for(policy: Settings, service_year: int) -> Decimal:
+    """Monthly guarantee for the 1-based year of service (D-3)."""
+    if policy.guarantee_mode == GUARANTEE_NONE or not policy.guarantee:
+        return ZERO
+    return policy.guarantee[min(max(service_year, 1), len(policy.guarantee)) - 1]
 
 
-def _D(s) -> Decimal:
-    return Decimal(str(s))
-
-
-SETTING_SPECS: Tuple[_Spec, ...] = (
-    _Spec("最低工资", "min_wage", "money", "2490", _D(0), None, aliases=("最低工资标准", "当地最低工资", "月最低工资")),
-    _Spec("养老保险比例", "pension_rate", "rate", "8%", _D(0), _D("0.20"), aliases=("养老比例", "个人养老保险比例")),
-    _Spec("医疗保险比例", "medical_rate", "rate", "2%", _D(0), _D("0.10"), aliases=("医疗比例", "个人医疗保险比例")),
-    _Spec("失业保险比例", "unemployment_rate", "rate", "0.5%", _D(0), _D("0.05"), aliases=("失业比例", "个人失业保险比例")),
-    _Spec("公积金比例", "hf_rate", "rate", "5%", _D(0), _D("0.12"), aliases=("住房公积金比例", "个人公积金比例")),
-    _Spec("社保基数下限", "si_floor", "money", "4812", _D(0), None, aliases=("社保缴费基数下限",)),
-    _Spec("社保基数上限", "si_ceiling", "money", "24930", _D(0), None, aliases=("社保缴费基数上限",)),
-    _Spec("公积金基数下限", "hf_floor", "money", "2490", _D(0), None, aliases=("公积金缴存基数下限",)),
-    _Spec("公积金基数上限", "hf_ceiling", "money", "39530", _D(0), None, aliases=("公积金缴存基数上限",)),
-    _Spec("个税起征", "tax_threshold", "money", "5000", _D(0), None, aliases=("个税起征点", "个税基本减除费用", "起征点")),
-    _Spec("扣款工资口径", "deduction_base", "choice", DEDUCT_GROSS,
-          choices=(("应发", DEDUCT_GROSS), ("应发工资", DEDUCT_GROSS), ("应发合计", DEDUCT_GROSS),
-                   ("扣社保后", DEDUCT_AFTER_SI), ("扣除社保后", DEDUCT_AFTER_SI), ("社保后", DEDUCT_AFTER_SI))),
-    _Spec("扣款比例上限", "deduction_ratio", "rate", "20%", _D(0), _D(1)),
-    _Spec("扣款封顶", "deduction_cap", "bool", "是"),
-    _Spec("罚款计入扣款限额", "fines_count", "bool", "是"),
-    _Spec("保底工资", "guarantee", "list", "2130;2330;2630", _D(0), None, aliases=("月保底", "保底")),
-    _Spec("保底结算", "guarantee_mode", "choice", GUARANTEE_YEARLY,
-          choices=(("年度", GUARANTEE_YEARLY), ("年度核算", GUARANTEE_YEARLY), ("年", GUARANTEE_YEARLY),
-                   ("月度", GUARANTEE_MONTHLY), ("月", GUARANTEE_MONTHLY), ("按月", GUARANTEE_MONTHLY),
-                   ("无", GUARANTEE_NONE), ("不保底", GUARANTEE_NONE), ("否", GUARANTEE_NONE))),
-    _Spec("保底不低于最低工资", "guarantee_min", "bool", "是", aliases=("保底补足最低工资",)),
-    _Spec("最低工资含个人社保", "min_includes_si", "bool", "是", aliases=("最低工资包含个人社保", "最低工资含社保公积金")),
-    _Spec("不满月计薪", "part_method", "choice", PART_PAID_DAYS, aliases=("不满月工资", "月中入离职计薪"),
-          choices=(("计薪天数", PART_PAID_DAYS), ("21.75", PART_PAID_DAYS), ("21.75天", PART_PAID_DAYS),
-                   ("出勤天数", PART_ATTENDED), ("应出勤天数", PART_ATTENDED), ("出勤", PART_ATTENDED))),
-    _Spec("超分线", "over_line", "number", "25", None, None),
-    _Spec("超分奖金比例", "over_rate", "rate", "0", _D(0), _D(1), aliases=("超分每分奖金比例",)),
-    _Spec("不合格无绩效奖金", "fail_no_bonus", "bool", "是"),
-    _Spec("年度考核优秀调整", "grade_excellent", "rate", "10%", _D(-1), _D(1)),
-    _Spec("年度考核良好调整", "grade_good", "rate", "5%", _D(-1), _D(1)),
-    _Spec("年度考核合格调整", "grade_pass", "rate", "0%", _D(-1), _D(1)),
-    _Spec("年度考核不合格调整", "grade_fail", "rate", "-5%", _D(-1), _D(1)),
-)
+def grade_pct(policy: Settings, grade: str) -> Optional[Decimal]:
+    """D-9 adjustment share for a year grade; None when the grade is unknown."""
+    return {"优秀": policy.grade_excellent, "良好": policy.grade_good, "合格": policy.grade_pass,
+            "不合格": policy.grade_fail}.get(_norm(grade))
 
 
 def _norm(value) -> str:
     if value is None:
         return ""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
-
-
-_SPEC_BY_KEY: Dict[str, _Spec] = {}
-for _s in SETTING_SPECS:
-    for _k in (_s.key,) + _s.aliases:
-        _SPEC_BY_KEY[_norm(_k)] = _s
 
 
 def _blank(v) -> bool:
@@ -321,37 +226,6 @@ def parse_rate(value) -> Optional[Decimal]:
     return d / HUNDRED if abs(d) > 1 else d
 
 
-_YES = ("是", "Y", "YES", "TRUE", "1", "启用", "开", "对")
-_NO = ("否", "N", "NO", "FALSE", "0", "不", "关", "停用")
-
-
-def parse_bool(value) -> Optional[bool]:
-    if isinstance(value, bool):
-        return value
-    s = _norm(value).upper()
-    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-        s = "1" if value == 1 else ("0" if value == 0 else s)
-    if s in _YES:
-        return True
-    if s in _NO:
-        return False
-    return None
-
-
-def _parse_list(value) -> Optional[Tuple[Decimal, ...]]:
-    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
-        d = parse_decimal(value)
-        return None if d is None else (d,)
-    parts = [p for p in re.split(r"[;；,，/、|\s]+", _norm(value).replace("元", "")) if p]
-    out = []
-    for p in parts:
-        d = parse_decimal(p)
-        if d is None:
-            return None
-        out.append(d)
-    return tuple(out) or None
-
-
 def _fmt_num(d: Decimal) -> str:
     s = format(d.normalize(), "f")
     return s
@@ -359,107 +233,6 @@ def _fmt_num(d: Decimal) -> str:
 
 def _fmt_pct(d: Decimal) -> str:
     return _fmt_num(d * HUNDRED) + "%"
-
-
-def _parse_setting(spec: _Spec, value) -> Tuple[Any, Optional[str], str]:
-    """(value, error message or None, problem code)."""
-    if spec.kind in ("money", "number"):
-        d = parse_decimal(value)
-        if d is None:
-            return None, f"「{spec.key}」的值「{value}」不是数字", "E_SETTING_VALUE"
-        if spec.kind == "money":
-            d = money(d)
-        return d, _range_msg(spec, d, str(d)), "E_SETTING_RANGE"
-    if spec.kind == "rate":
-        d = parse_rate(value)
-        if d is None:
-            return None, f"「{spec.key}」的值「{value}」不是比例（可写 8% 或 0.08）", "E_SETTING_VALUE"
-        msg = _range_msg(spec, d, _fmt_pct(d))
-        if msg is None and spec.attr == "hf_rate" and d != 0 and not (Decimal("0.05") <= d <= Decimal("0.12")):
-            msg = f"「{spec.key}」为 {_fmt_pct(d)}，应在 5%～12% 之间（不缴存填 0）"
-        return d, msg, "E_SETTING_RANGE"
-    if spec.kind == "bool":
-        b = parse_bool(value)
-        if b is None:
-            return None, f"「{spec.key}」的值「{value}」应为 是 或 否", "E_SETTING_VALUE"
-        return b, None, ""
-    if spec.kind == "choice":
-        s = _norm(value)
-        for typed, canon in spec.choices:
-            if s == typed:
-                return canon, None, ""
-        allowed = "、".join(dict.fromkeys(c for _, c in spec.choices))
-        return None, f"「{spec.key}」的值「{value}」应为 {allowed} 之一", "E_SETTING_VALUE"
-    if spec.kind == "list":
-        lst = _parse_list(value)
-        if lst is None:
-            return None, f"「{spec.key}」的值「{value}」应为用分号分隔的金额，如 2130;2330;2630", "E_SETTING_VALUE"
-        lst = tuple(money(x) for x in lst)
-        for x in lst:
-            if x < 0:
-                return None, f"「{spec.key}」不能有负数", "E_SETTING_RANGE"
-        return lst, None, ""
-    raise AssertionError(spec.kind)
-
-
-def _range_msg(spec: _Spec, d: Decimal, shown: str) -> Optional[str]:
-    if spec.lo is not None and d < spec.lo:
-        return f"「{spec.key}」为 {shown}，不能小于 {_fmt_pct(spec.lo) if spec.kind == 'rate' else spec.lo}"
-    if spec.hi is not None and d > spec.hi:
-        hint = "；比例请写成 0.5% 这样的百分数" if spec.kind == "rate" else ""
-        return f"「{spec.key}」为 {shown}，超出合理范围（最大 {_fmt_pct(spec.hi) if spec.kind == 'rate' else spec.hi}）{hint}"
-    return None
-
-
-def _setting_problem(s: Setting, code: str, message: str, severity: str = ERROR) -> Problem:
-    src = s.src if s.src is not None else Source(SETTINGS_SHEET)
-    if src.sheet != SETTINGS_SHEET or src.column != VALUE_COLUMN:
-        src = Source(src.sheet or SETTINGS_SHEET, src.row, VALUE_COLUMN, src.col)
-    return Problem.at(src, code, message, severity)
-
-
-def policy_for(settings: Sequence[Setting], month: Month) -> Tuple[PayPolicy, List[Problem]]:
-    """Resolve the dated payroll settings in force in `month` (module docstring table)."""
-    problems: List[Problem] = []
-    chosen: Dict[str, Tuple[int, Setting]] = {}
-    for s in settings:
-        spec = _SPEC_BY_KEY.get(_norm(s.key))
-        if spec is None and _norm(s.key) in DROPPED_SETTINGS and not _blank(s.value):
-            problems.append(_setting_problem(s, "W_SETTING_UNUSED", f"「{_norm(s.key)}」：{DROPPED_SETTINGS[_norm(s.key)]}",
-                                             WARNING))
-        if spec is None or _blank(s.value):
-            continue
-        if s.since is not None and s.since > month:
-            continue
-        rank = s.since.index() if s.since is not None else -1
-        cur = chosen.get(spec.key)
-        if cur is not None and rank == cur[0]:
-            problems.append(_setting_problem(
-                s, "W_SETTING_DUPLICATE",
-                f"「{spec.key}」在同一生效月份有多行，使用第 {s.src.row} 行", WARNING))
-        if cur is None or rank >= cur[0]:
-            chosen[spec.key] = (rank, s)
-    values: Dict[str, Any] = {}
-    used: Dict[str, Setting] = {}
-    for spec in SETTING_SPECS:
-        if spec.key not in chosen:
-            continue
-        s = chosen[spec.key][1]
-        v, msg, code = _parse_setting(spec, s.value)
-        if msg:
-            problems.append(_setting_problem(s, code, msg + f"；已按默认值 {spec.default} 计算"))
-            continue
-        values[spec.attr] = v
-        used[spec.attr] = s
-    policy = replace(PayPolicy(month=month), **values)
-    for lo, hi, name in (("si_floor", "si_ceiling", "社保基数"), ("hf_floor", "hf_ceiling", "公积金基数")):
-        if getattr(policy, lo) > getattr(policy, hi):
-            s = used.get(hi) or used.get(lo)
-            msg = f"{name}下限 {getattr(policy, lo)} 高于上限 {getattr(policy, hi)}；已按默认值计算"
-            problems.append(_setting_problem(s, "E_SETTING_RANGE", msg) if s else Problem("E_SETTING_RANGE", msg,
-                                                                                      SETTINGS_SHEET))
-            policy = replace(policy, **{lo: getattr(PayPolicy(), lo), hi: getattr(PayPolicy(), hi)})
-    return policy, problems
 
 
 # ==========================================================================
@@ -675,7 +448,6 @@ FIELD_NAMES: Tuple[Tuple[str, str], ...] = (
     ("deductions_total", "扣款合计"),
     ("net", "实发合计"),
 )
-FIELD_CN: Dict[str, str] = dict(FIELD_NAMES)
 
 # money fields that are summed in the totals row
 TOTAL_FIELDS: Tuple[str, ...] = tuple(k for k, _ in FIELD_NAMES if k not in ("si_base", "hf_base", "guarantee_due",
@@ -729,7 +501,7 @@ def cumulative_tax(cum_taxable: Decimal) -> Decimal:
 
 def year_end_adjustment(amount, grade: str, policy: PayPolicy) -> Decimal:
     """D-9 on demand: the adjustment of a performance-pay amount for a year grade."""
-    pct = policy.grade_pct(grade)
+    pct = grade_pct(policy, grade)
     if pct is None:
         raise ValueError(f"年度考核等级「{grade}」应为 {'/'.join(YEAR_GRADES)}")
     return money(Decimal(amount) * pct)
@@ -844,7 +616,7 @@ def compute_pay(inp: PayInput, policy: PayPolicy, prior: Sequence[PayHistory] = 
     grade = _norm(inp.year_grade or _get(st.extra, "year_grade", "年度考核") or "")
     grade_adj = ZERO
     if grade:
-        pct = policy.grade_pct(grade)
+        pct = grade_pct(policy, grade)
         if pct is None:
             problems.append(Problem.at(_staff_src(st, "年度考核"), "E_YEAR_GRADE",
                                        f"员工「{st.name}」的年度考核「{grade}」应为 {'/'.join(YEAR_GRADES)}，未调整",
@@ -933,7 +705,7 @@ def compute_pay(inp: PayInput, policy: PayPolicy, prior: Sequence[PayHistory] = 
 
     # ---------------------------------------------------------------- guarantee (D-3)
     basis = base + skill + seniority + perf + rewards + commission
-    g = policy.guarantee_for(years + 1)
+    g = guarantee_for(policy, years + 1)
     if g and part:
         g = part.share(g)
     if g and g < min_gross:

@@ -14,10 +14,12 @@ import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property
 from decimal import Decimal
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from ..core import schema
+from ..core import settings as settings_mod
 from ..core import values
 from ..core.grid import Grid
 from ..core.model import (ACTIVE, ERROR, LEFT, WARNING, CarryRow, Event, HistoryRow, ImportMapping, Metric, Month,
@@ -924,39 +926,20 @@ class Book:
     exams: Tuple[Any, ...] = ()  # model.Exam
     process: Mapping[int, Any] = field(default_factory=dict)  # 事件 row -> model.ProcessDates
 
-    def setting(self, key: str, month: Optional[Month] = None, default=None):
-        return setting_value(self.settings, key, month, default)
-
-
-def setting_value(settings: Sequence[Setting], key: str, month: Optional[Month] = None, default=None):
-    """The value of a (possibly dated) setting in force in `month`."""
-    best = None
-    for s in settings:
-        if s.key != key:
-            continue
-        if s.since is not None and month is not None and s.since > month:
-            continue
-        if best is None or (s.since or Month(1, 1)) >= (best.since or Month(1, 1)):
-            best = s
-    if best is None or values.is_blank(best.value):
-        return default
-    return best.value
-
-
-def setting_source(settings: Sequence[Setting], key: str) -> Optional[Source]:
-    for s in settings:
-        if s.key == key:
-            return s.src
-    return None
+    @cached_property
+    def config(self) -> settings_mod.SettingsSheet:
+        """The 参数 rows parsed once (core.settings): ``book.config.at(month).ties`` ..."""
+        return settings_mod.read(self.settings)
 
 
 def read_book(grids: Mapping[str, Grid], year: Optional[int] = None) -> Tuple[Book, List[Problem]]:
     """Read all input sheets (and the history) of a workbook given as Grids."""
     problems: List[Problem] = []
     settings, p = read_settings(grids.get(schema.SETTINGS.name)); problems += p
+    sheet = settings_mod.read(settings)
     if year is None:
-        m = month_setting(settings, problems)
-        year = m.year if m else None
+        problems += sheet.month_problems
+        year = sheet.month.year if sheet.month else None
     staff, p = read_staff(grids.get(schema.STAFF.name)); problems += p
     rules, p_rules = read_rules(grids.get(schema.RULES.name))
     tiers, p_tiers = read_tiers(grids.get(schema.TIERS.name))
@@ -974,33 +957,7 @@ def read_book(grids: Mapping[str, Grid], year: Optional[int] = None) -> Tuple[Bo
     weeks, p = extra.read_weeks(grids.get(schema.WEEKS.name), year); problems += p
     exams, p = extra.read_exams(grids.get(schema.EXAMS.name), year); problems += p
     process, p = extra.read_process(grids.get(schema.EVENTS.name), year); problems += p
-    return Book(staff, events, rules, tiers, settings, history, (), metric_rows, mapping, carry=carry,
-                holidays=holidays, transfers=transfers, orders=orders, weeks=weeks, exams=exams,
-                process=process), problems
-
-
-MONTH_KEYS = ("月份", "本月", "考核月份", "当前月份")
-SCHEME_KEYS = ("方案", "考核方案")
-
-
-def month_setting(settings: Sequence[Setting], problems: Optional[List[Problem]] = None) -> Optional[Month]:
-    for key in MONTH_KEYS:
-        for s in settings:
-            if s.key == key and not values.is_blank(s.value):
-                try:
-                    return values.month(s.value)
-                except ValueError as e:
-                    if problems is not None:
-                        problems.append(Problem.at(s.src, "E_BAD_MONTH", str(e)))
-                    return None
-    return None
-
-
-def scheme_setting(settings: Sequence[Setting], month: Optional[Month] = None) -> str:
-    """The 方案 in force in `month` (a dated row applies from its 生效月份: re-closing an old month uses
-    the scheme of that month); None: the latest row."""
-    for key in SCHEME_KEYS:
-        v = setting_value(settings, key, month)
-        if v is not None:
-            return values.code(v)
-    return ""
+    book = Book(staff, events, rules, tiers, settings, history, (), metric_rows, mapping, carry=carry,
+                holidays=holidays, transfers=transfers, orders=orders, weeks=weeks, exams=exams, process=process)
+    book.__dict__["config"] = sheet  # the cached_property Book.config, already built
+    return book, problems

@@ -75,7 +75,6 @@ KINDS: Dict[str, Tuple[str, ...]] = {
     "kpi": ("KPI卡", "加权评分", "kpi"),
     "weighted": ("综合业绩", "weighted"),
 }
-KIND_NAMES = {k: v[0] for k, v in KINDS.items()}
 _KIND_LOOKUP = {norm_text(name).lower(): k for k, names in KINDS.items() for name in names}
 
 CATEGORIES = {
@@ -143,10 +142,6 @@ class Spec:
     @property
     def is_ladder(self) -> bool:
         return len(self.steps) > 1
-
-    @property
-    def needs_entry(self) -> bool:
-        return any(isinstance(s.value, Range) for s in self.steps)
 
 
 def _fmt(d: Decimal) -> str:
@@ -230,7 +225,6 @@ def _bad(whole, tok):
 
 
 # ---------------------------------------------------------------- params
-_OPS = ("<=", ">=", "!=", "≤", "≥", "≠", "<", ">", "=")
 _COND = re.compile(r"^(.+?)\s*(<=|>=|!=|≤|≥|≠|<|>|=|＝)\s*(.+)$")
 _OP_NORM = {"≤": "<=", "≥": ">=", "≠": "!=", "＝": "="}
 

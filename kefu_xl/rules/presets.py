@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from typing import Dict, List
 
+from ..core.settings import SPECS
+
 SCHEMES = {
     "tmall-1": "天猫方案一（激励券与处分）",
     "tmall-30": "天猫方案二（每月30分制）",
@@ -281,8 +283,7 @@ TIERS: List[Dict] = [
     {"tier": "高级售后", "base_pay": 2500, "bonus_rate": "20%", "promote_to": "售后组长", "promote_months": 24},
     {"tier": "售后组长", "base_pay": 3000, "bonus_rate": "20%"},
 ]
-TIER_SOURCES = {"实习": "D-2", "初级": "D-1,D-2", "中级": "D-1,D-2", "高级": "D-1,D-2", "资深": "D-2",
-                "普通售后": "K-8", "高级售后": "K-8", "售后组长": "K-8"}
+
 
 
 def rule_rows(scheme: str = "") -> List[Dict]:
@@ -295,41 +296,15 @@ def tier_rows() -> List[Dict]:
 
 
 def setting_rows(scheme: str = DEFAULT_SCHEME, month: str = "2026-11") -> List[Dict]:
-    """The 参数 rows of a new workbook."""
+    """The 参数 rows of a new workbook: 月份, 方案, then every listed setting at its default."""
     rows = [
         {"key": "月份", "value": month, "note": "本次月结的月份，如 2026-11"},
         {"key": "方案", "value": scheme, "note": "、".join(f"{k} {v}" for k, v in SCHEMES.items())},
-        {"key": "并列规则", "value": "并列", "note": "并列=同分同名次（1,2,2,4）；工号=同分按工号先后"},
-        {"key": "公示天数", "value": 3, "note": "公示中的事件在公示满N个工作日后计入（E-6）"},
-        {"key": "异议天数", "value": 1, "note": "公示后可提出复核的天数（B-5）"},
-        {"key": "发薪日", "value": 15, "note": "D-12：每月15日发薪，写在工资条上"},
-        {"key": "发薪月", "value": "次月", "note": "次月=本月工资下月发薪日发放；当月"},
     ]
-    rows += PAY_SETTING_ROWS
+    for spec in SPECS:
+        if spec.listed:
+            row = {"key": spec.key, "value": spec.default, "note": spec.note}
+            if spec.key == "最低工资":
+                row["since"] = "2024-01"  # the Zhejiang figure's date
+            rows.append(row)
     return rows
-
-
-_PAY_NOTES = {
-    "最低工资": "当地月最低工资（浙江一档 2024-01 起 2490；上海 2025-07 起 2740；北京 2025-09 起 2540）",
-    "社保基数下限": "示例数值，请按当地当年标准填写", "社保基数上限": "示例数值，请按当地当年标准填写",
-    "公积金基数下限": "示例数值", "公积金基数上限": "示例数值",
-    "扣款工资口径": "《工资支付暂行规定》第十六条的“当月工资”：应发 或 扣社保后",
-    "扣款封顶": "是=赔偿/罚款超过限额的部分不扣（赔偿结转下月）；否=只提示",
-    "保底工资": "年度核算月保底：第1年;第2年;第3年及以后（D-3）",
-    "保底结算": "年度=12月或离职当月按全年核算；月度=每月补足；无",
-    "超分奖金比例": "0=按规则表「超分奖金」计算（A2-7）",
-}
-
-
-def _pay_setting_rows() -> List[Dict]:
-    from ..payroll.pay import SETTING_SPECS
-    rows = []
-    for spec in SETTING_SPECS:
-        row = {"key": spec.key, "value": spec.default, "note": _PAY_NOTES.get(spec.key, "")}
-        if spec.key == "最低工资":
-            row["since"] = "2024-01"
-        rows.append(row)
-    return rows
-
-
-PAY_SETTING_ROWS = _pay_setting_rows()

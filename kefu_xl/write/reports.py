@@ -64,7 +64,7 @@ from ..core import values
 from ..core.schema import col_letter
 from ..core.grid import SheetOut
 from ..core.model import ZERO, HistoryRow, Line, Month, MonthResult, PersonResult, Problem, fmt_points, money
-from ..read.readers import Book, setting_value
+from ..read.readers import Book
 from ..rules.grammar import Compiled, compile_rules
 
 HONOUR = "荣誉榜"
@@ -409,8 +409,8 @@ def honour_sheet(result: MonthResult, book: Book, rules: Mapping[str, Compiled],
                  hist: Mapping[Tuple[Month, str], HistoryRow], fm: Optional[flowers.FlowerMonth] = None) -> SheetOut:
     rows, sections = honour_rows(result, book, rules, hist, fm)
     m = result.month
-    pub = values.text(setting_value(book.settings, "公示天数", m, 3))
-    dispute = values.text(setting_value(book.settings, "异议天数", m, 1))
+    cfg = book.config.at(m)
+    pub, dispute = cfg.publish_days, cfg.dispute_days
     title = f"荣誉榜 {_ym(m)}（公示 {pub} 个工作日；公示后 {dispute} 天内可提出异议，逾期不再受理：B-5、E-6）"
     first = 3  # title row 1, header row 2
     section_rows = tuple(i + first for i in sections)
