@@ -179,3 +179,17 @@ def test_C_7_flower_options_are_read_by_their_names():
     pol, problems = flowers.policy_for(_flower_rules("组长每月=5;其他每月=12;有效月数=2;年度前=4"), "incentive")
     assert problems == []
     assert (pol.leader_quota, pol.others_quota, pol.valid_months, pol.year_top) == (5, 12, 2, 4)
+
+
+def test_quarterly_condition_sums_a_metrics_values_over_the_quarter():
+    """A 周期 季 condition on a 指标 (C-2 service points) adds the values of the quarter's months,
+    not how many months had one: K01 10 + 10 + 12 = 32 ≥ 30, K02 10 + 10 + 9 = 29."""
+    from tests.util import close_months, points
+    rows = presets.rule_rows() + [dict(scheme="incentive", code="季度积分", name="季度服务积分达标", kind="条件",
+                                       points="5", params="服务积分>=30", window="季", source="C-2", enabled="是")]
+    head = "日期 工号 规则 金额"
+    ev = {m: f"{head}\n{m}-28 K01 服务积分 {a}\n{m}-28 K02 服务积分 {b}"
+          for m, a, b in (("2026-10", 10, 10), ("2026-11", 10, 10), ("2026-12", 12, 9))}
+    oct_, nov, dec = close_months("incentive", ev, rules=rows)
+    assert [points(r, "K01", "季度积分") for r in (oct_, nov, dec)] == [0, 0, 5]
+    assert points(dec, "K02", "季度积分") == 0
