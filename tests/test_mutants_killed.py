@@ -193,3 +193,78 @@ def test_quarterly_condition_sums_a_metrics_values_over_the_quarter():
     oct_, nov, dec = close_months("incentive", ev, rules=rows)
     assert [points(r, "K01", "季度积分") for r in (oct_, nov, dec)] == [0, 0, 5]
     assert points(dec, "K02", "季度积分") == 0
+
+
+def test_C_7_an_active_id_missing_from_the_staff_sheet_is_skipped_not_the_end():
+    from tests.test_flowers import book
+    b = book("2026-11-03 K01 小红花 1 M01 -")
+    fm = flowers.analyse(b.staff, b.events, b.rules, b.settings, "incentive", Month(2026, 11),
+                         active=["A00", "K01", "K02"])
+    assert [h.staff_id for h in fm.holdings][:2] == ["K01", "K02"] and fm.holding("K01").received == 1
+
+
+def test_C_7_flower_rule_problems_point_at_their_column():
+    _, problems = flowers.policy_for(_flower_rules("月度奖励=随便;有效月数=0"), "incentive")
+    assert [(p.code, p.column) for p in problems] == [("E_RULE_PARAM", "参数")] * 2
+    rows = [dict(r, amount="100;200") if r["kind"] == "小红花" else r for r in presets.rule_rows()]
+    book, _ = readers.read_book(grids("incentive", "", rules=rows))
+    _, problems = flowers.policy_for(book.rules, "incentive")
+    assert [(p.code, p.column) for p in problems] == [("E_RULE_PARAM", "金额")]
+
+
+def _with_rules(scheme, *extra):
+    return presets.rule_rows() + [dict(scheme=scheme, source="测试", enabled="是", **r) for r in extra]
+
+
+def test_additions_are_counted_once_per_occurrence_on_every_path():
+    """加分次数 (the count of point additions, the twin of A2-3's 扣分次数): a plain +3 rule and a
+    ladder rule (1;2) each add one per occurrence."""
+    from tests.util import close, points
+    rules = _with_rules("tmall-30", dict(code="两次加分", name="两次加分", kind="条件", points="1", params="加分次数=2"),
+                        dict(code="阶梯奖", name="阶梯奖", kind="计次", points="1;2"))
+    res = close("tmall-30", "日期 工号 规则\n2026-11-03 K01 好评表扬\n2026-11-03 K02 好评表扬\n2026-11-04 K02 好评表扬\n"
+                            "2026-11-03 K03 阶梯奖\n2026-11-04 K03 好评表扬", rules=rules)
+    assert [points(res, s, "两次加分") for s in ("K01", "K02", "K03")] == [0, 1, 1]
+
+
+def test_metric_average_by_its_english_name():
+    from tests.util import close, points
+    rules = _with_rules("tmall-30", dict(code="均值", name="均值", kind="指标", params="汇总=avg"),
+                        dict(code="均值15", name="均值15", kind="条件", points="1", params="均值=15"))
+    res = close("tmall-30", "日期 工号 规则 金额\n2026-11-03 K01 均值 10\n2026-11-04 K01 均值 20", rules=rules)
+    assert points(res, "K01", "均值15") == 1  # (10 + 20) / 2, not their sum 30
+
+
+def test_D_10b_ladder_step_notes_show_the_money():
+    from tests.util import close, lines
+    res = close("incentive", "日期 工号 规则\n2026-11-03 K01 视频游戏\n2026-11-04 K01 视频游戏")
+    assert [ln.note for ln in lines(res, "K01", "视频游戏")] == ["第1次：警告", "第2次：-30.00元"]
+
+
+def test_history_rows_carry_how_many_were_ranked():
+    from kefu_xl.engine import month as engine
+    from tests.util import close
+    res = close("tmall-30", "日期 工号 规则 金额\n2026-11-30 K01 业绩 100\n2026-11-30 K02 业绩 200")
+    assert {h.ranked for h in engine.history_from_result(res)} == {res.ranked} and res.ranked == 3
+
+
+def test_S8_setting_spellings_lists_with_yuan_booleans_full_width_minus():
+    pol, probs = payroll.policy_for([Setting("保底工资", "2130元；2330元；2630元", None, Source("参数", 5, "值"))], JAN)
+    assert probs == [] and pol.guarantee == (D(2130), D(2330), D(2630))
+    assert payroll.parse_bool(0) is False and payroll.parse_bool(1) is True and payroll.parse_bool(2) is None
+    assert payroll.parse_decimal("－5") == D(-5) and payroll.parse_decimal("−5") == D(-5)
+
+
+def test_S8_a_rate_setting_out_of_range_says_how_to_write_a_rate():
+    _, probs = payroll.policy_for([Setting("养老保险比例", "80", None, Source("参数", 5, "值"))], JAN)
+    assert probs and "比例请写成 0.5% 这样的百分数" in probs[0].message
+
+
+def test_metric_rows_and_scheme_mappings():
+    from kefu_xl.core.model import ImportMapping, Metric
+    from kefu_xl.engine import metrics
+    rows = [Metric(Month(2026, 11), "K01", "满意度", D("0.9")), Metric(Month(2026, 11), "K01", "满意度", D("0.8"), key="b")]
+    mm = metrics.MonthMetrics(rows)
+    assert mm.rows("K01", "满意度") == tuple(rows) and mm.rows("K01", "退款率") == () and mm.rows("K02", "满意度") == ()
+    maps = [ImportMapping("甲"), ImportMapping("乙", scheme="tmall-30"), ImportMapping("丙", scheme="classic-100")]
+    assert [m.column for m in metrics.scheme_mappings(maps, "tmall-30")] == ["甲", "乙"]
