@@ -268,3 +268,41 @@ def test_metric_rows_and_scheme_mappings():
     assert mm.rows("K01", "满意度") == tuple(rows) and mm.rows("K01", "退款率") == () and mm.rows("K02", "满意度") == ()
     maps = [ImportMapping("甲"), ImportMapping("乙", scheme="tmall-30"), ImportMapping("丙", scheme="classic-100")]
     assert [m.column for m in metrics.scheme_mappings(maps, "tmall-30")] == ["甲", "乙"]
+
+
+def test_A2_4_plain_event_lines_cite_their_domain_id():
+    from tests.util import close, lines
+    res = close("tmall-30", "日期 工号 规则\n2026-11-03 K01 好评表扬")
+    assert [(ln.points, ln.source) for ln in lines(res, "K01", "好评表扬")] == [(3, "A2-4")]
+
+
+def test_a_condition_reads_a_value_of_the_metrics_sheet():
+    from kefu_xl.core import schema
+    from kefu_xl.engine import month as engine
+    from kefu_xl.read.tables import grid_from_text
+    rules = _with_rules("tmall-30", dict(code="满意奖", name="满意奖", kind="条件", points="2", params="满意率>=95%"))
+    g = grids("tmall-30", "", rules=rules)
+    g[schema.METRICS.name] = grid_from_text(schema.METRICS.name, "月份 工号 指标 值 来源\n"
+                                            "2026-11 K01 满意率 0.96 手填\n2026-11 K02 满意率 0.94 手填")
+    book, problems = readers.read_book(g)
+    assert not [p for p in problems if p.is_error], problems
+    res = engine.compute_month(book)
+    got = {p.staff.id: sum((ln.points for ln in p.lines if ln.rule == "满意奖"), D(0)) for p in res.people}
+    assert got == {"K01": 2, "K02": 0, "K03": 0}
+
+
+def test_A1_15_group_scope_rule_charges_every_member_of_the_group():
+    from tests.util import close, points
+    rules = _with_rules("tmall-30", dict(code="组扣分", name="组扣分", kind="计次", points="-1;-2", scope="全组"))
+    res = close("tmall-30", "日期 工号 规则\n2026-11-03 K01 组扣分", rules=rules)
+    assert [points(res, s, "组扣分") for s in ("K01", "K02", "K03")] == [-1, -1, 0]  # K03 is in B组
+
+
+def test_D_3_no_guarantee_means_no_top_up_even_below_zero():
+    from kefu_xl.core.model import CAT_REWARD
+    from tests.test_payroll import line
+    st = staff(si_base=D(0))
+    pol = payroll.PayPolicy(month=JAN, guarantee_mode=payroll.GUARANTEE_NONE)
+    r, _ = payroll.compute_pay(payroll.PayInput(st, tier(base="0"), person(st, lines=(line("S1", CAT_REWARD, -500),)),
+                                                JAN), pol)
+    assert r.guarantee == 0 and r.guarantee_topup == 0
