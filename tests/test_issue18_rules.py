@@ -82,6 +82,8 @@ def test_B_5_objection_after_one_day_of_publication_is_flagged():
     assert code == 0 and p["column"] == "异议日期" and "超过 1天" in p["message"]
     ok, _, _ = close_json(B, ev.replace("2026-11-12 -", "2026-11-11 -"))
     assert problems(ok, "W_LATE_STEP") == []
+    two, _, _ = close_json(B, ev, settings=[{"key": "异议天数", "value": 2}])  # the window is 参数 异议天数
+    assert problems(two, "W_LATE_STEP") == []
 
 
 # ---------------------------------------------------------------- D-11, C-5 orders

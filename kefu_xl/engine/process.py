@@ -5,7 +5,7 @@ One 流程时限 row per scheme holds that scheme's windows (参数):
     记录时限=24小时       recorded within 24 h of the incident      (E-6)
     审核时限=3工作日      checked by the supervisor within 3 working days (E-6)
     公示天数=3工作日      published for 3 working days (E-6); optional: blank keeps 参数 公示天数
-    异议时限=1天          objections within 1 day of publication    (B-5; E-6: 3工作日)
+    异议时限=3工作日      objections within the publication window (E-6); blank: 参数 异议天数 (B-5: 1 day)
     超时=警告             a late step is a warning on 问题 (错误: an error, the close stops)
 
 Dates come from the 事件 columns 发生日期 (blank: 日期), 记录日期, 审核日期,
@@ -25,7 +25,7 @@ from typing import Optional, Tuple
 
 from ..core.model import ERROR, WARNING
 
-DEFAULTS = {"记录时限": "24小时", "审核时限": "3工作日", "异议时限": "1天"}
+DEFAULTS = {"记录时限": "24小时", "审核时限": "3工作日", "异议时限": ""}  # 异议时限 blank: 参数 异议天数 (B-5)
 _SPAN = re.compile(r"^(\d+)\s*(小时|天|日|工作日|个工作日)?$")
 
 
@@ -52,14 +52,15 @@ def _policy(run):
         return None
     rule = rules[0]
     out = {}
+    dispute = f"{run.book.config.at(run.opts.month).dispute_days}天"  # the one settings object (core/settings.py)
     for key, default in DEFAULTS.items():
-        text = rule.params.get(key) or default
+        text = rule.params.get(key) or default or dispute
         try:
             out[key] = span(text)
         except ValueError:
             run.problem(rule.rule.src.at("参数"), "E_RULE_PARAM",
                         f"规则「{rule.code}」：{key}「{text}」应写成 24小时、3工作日 或 1天")
-            out[key] = span(DEFAULTS[key])
+            out[key] = span(DEFAULTS[key] or dispute)
     text = rule.params.get("公示天数")
     if text:
         try:
