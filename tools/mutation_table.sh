@@ -35,8 +35,8 @@ rm -rf "$tmp"; echo "baseline     tests/test_edges.py passes unchanged"
 check "quick deduction 31920 -> 31290" kefu_xl/payroll/pay.py \
   'Decimal\(31920\)' 'Decimal(31290)' \
   tests/test_edges.py::test_S8_cumulative_tax_at_400000_uses_quick_deduction_31920
-check "weekday() < 5 -> < 6 (Saturday a working day)" kefu_xl/engine/month.py \
-  'd\.weekday\(\) < 5' 'd.weekday() < 6' \
+check "weekday() < 5 -> < 6 (Saturday a working day)" kefu_xl/core/calendar.py \
+  'return WORK if d\.weekday\(\) < 5' 'return WORK if d.weekday() < 6' \
   tests/test_edges.py::test_E_6_B_5_publication_window_three_working_days_boundary_day
 check "D-7 streak: length % n == 0 dropped" kefu_xl/engine/month.py \
   'every_month or length % n == 0' 'every_month or True' \
