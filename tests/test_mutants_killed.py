@@ -111,7 +111,8 @@ def test_C_7_monthly_award_split_to_the_fen_adds_up():
 
 # ---------------------------------------------------------------- payroll/pay.py
 def test_S8_setting_problem_without_a_sheet_is_reported_on_the_settings_sheet():
-    pol, probs = payroll.policy_for([Setting("养老保险比例", "很多", None, Source("", 7))], JAN)
+    from tests.test_payroll import policy_for
+    pol, probs = policy_for([Setting("养老保险比例", "很多", None, Source("", 7))], JAN)
     assert [(p.code, p.sheet, p.row, p.column) for p in probs][:1] == [(probs[0].code, "参数", 7, "值")]
 
 
@@ -198,7 +199,9 @@ def test_quarterly_condition_sums_a_metrics_values_over_the_quarter():
 def test_C_7_an_active_id_missing_from_the_staff_sheet_is_skipped_not_the_end():
     from tests.test_flowers import book
     b = book("2026-11-03 K01 小红花 1 M01 -")
-    fm = flowers.analyse(b.staff, b.events, b.rules, b.settings, "incentive", Month(2026, 11),
+    from kefu_xl.core import settings
+    config = b.settings if hasattr(b.settings, "at") else settings.read(b.settings)
+    fm = flowers.analyse(b.staff, b.events, b.rules, config, "incentive", Month(2026, 11),
                          active=["A00", "K01", "K02"])
     assert [h.staff_id for h in fm.holdings][:2] == ["K01", "K02"] and fm.holding("K01").received == 1
 
@@ -249,14 +252,17 @@ def test_history_rows_carry_how_many_were_ranked():
 
 
 def test_S8_setting_spellings_lists_with_yuan_booleans_full_width_minus():
-    pol, probs = payroll.policy_for([Setting("保底工资", "2130元；2330元；2630元", None, Source("参数", 5, "值"))], JAN)
+    from kefu_xl.core import settings
+    from tests.test_payroll import policy_for
+    pol, probs = policy_for([Setting("保底工资", "2130元；2330元；2630元", None, Source("参数", 5, "值"))], JAN)
     assert probs == [] and pol.guarantee == (D(2130), D(2330), D(2630))
-    assert payroll.parse_bool(0) is False and payroll.parse_bool(1) is True and payroll.parse_bool(2) is None
+    assert settings._bool(0) is False and settings._bool(1) is True and settings._bool("是") is True
     assert payroll.parse_decimal("－5") == D(-5) and payroll.parse_decimal("−5") == D(-5)
 
 
 def test_S8_a_rate_setting_out_of_range_says_how_to_write_a_rate():
-    _, probs = payroll.policy_for([Setting("养老保险比例", "80", None, Source("参数", 5, "值"))], JAN)
+    from tests.test_payroll import policy_for
+    _, probs = policy_for([Setting("养老保险比例", "80", None, Source("参数", 5, "值"))], JAN)
     assert probs and "比例请写成 0.5% 这样的百分数" in probs[0].message
 
 
@@ -306,3 +312,21 @@ def test_D_3_no_guarantee_means_no_top_up_even_below_zero():
     r, _ = payroll.compute_pay(payroll.PayInput(st, tier(base="0"), person(st, lines=(line("S1", CAT_REWARD, -500),)),
                                                 JAN), pol)
     assert r.guarantee == 0 and r.guarantee_topup == 0
+
+
+def test_a_reopened_month_is_not_in_the_latest_history():
+    from kefu_xl.engine import month as engine
+    g = _closed_october()
+    assert {m for m, _ in engine.latest_history(closing.load(g).book.history)} == {Month(2026, 10)}
+    g = _write_back(g, closing.plan_reopen(closing.load(g), Month(2026, 10), "漏记"))
+    assert engine.latest_history(closing.load(g).book.history) == {}
+
+
+def test_rule_problems_say_what_is_missing():
+    def message(**row):
+        rows = [dict(scheme="tmall-30", code="新规则", name="新规则", source="测试", enabled="是", **row)]
+        book, _ = readers.read_book(grids("tmall-30", "", rules=presets.rule_rows() + rows))
+        _, problems = grammar.compile_rules(book.rules, "tmall-30")
+        return [p.message for p in problems if p.code == "E_RULE_PARAM"]
+    assert message(kind="评级", params="优:20;良:一般") == ["规则「新规则」：「一般」不是数字"]
+    assert message(kind="连续", params="名次=1") == ["规则「新规则」：连续类规则需要参数 月数=N"]
