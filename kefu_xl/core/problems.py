@@ -110,4 +110,5 @@ CODES: Dict[str, str] = {
     "E_PAYSLIP_NO_PASSWORD": "无法为工资条设置密码",
     "E_PAYSLIP_ID_TAIL": "身份证后六位不正确，无法设置工资条密码",
     "W_PAYSLIP_WEAK_PASSWORD": "工资条密码过于简单",
+    "W_DYNAMIC_ARRAY": "KEFU 函数已不是动态数组公式（文件被其他软件另存过）",
 }
