@@ -404,3 +404,18 @@ A3 2026-10-20 K02 8000 50 K02 王经理 已付清 2026-11-03 - -""")
     nov = json.loads(out)
     assert money(nov, "K02", "订单提成") == "79.50" and money(nov, "K01", "订单提成") == "0.00"
     assert lines(nov, "K01", "兑换积分")[0]["note"] == "兑换积分：期初 80 分，存入 0 分，兑换 60 分，期末 20 分"
+
+
+def test_D_11_C_5_B_7_A1_7_Excel_functions_agree_with_the_close_on_the_new_sheets():
+    """KEFU_MONTH recognises 订单, 考试 and 周计划 by their headers: every function equals the close, to the fen
+    (K03's order: (2000 − 10) × 1% = 19.90 in its gross)."""
+    from kefu_xl.read.tables import grid_from_text
+    from tests.test_udfs_handle import agree
+    from tests.util import grids
+    g = grids(I, "日期 工号 规则")
+    g["订单"] = grid_from_text("订单", ORD + "\nA4 2026-11-05 K03 2000 10 K03老客户 - 已付清 2026-11-05 - -")
+    g["考试"] = grid_from_text("考试", EXAMS)
+    g["周计划"] = grid_from_text("周计划", WEEKS)
+    agree(g)
+    js, _, _ = close_json(I, "日期 工号 规则", sheets={"订单": ORD + "\nA4 2026-11-05 K03 2000 10 K03老客户 - 已付清 2026-11-05 - -"})
+    assert money(js, "K03", "订单提成") == "19.90"
