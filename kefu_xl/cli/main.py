@@ -1,4 +1,4 @@
-"""The command line: kefu-xl demo | init | check | close | payslips.
+"""The command line: kefu-xl demo | init | check | close | import | reopen | payslips.
 
 Exit status (CONTRACT.md): 0 done, 1 input errors (nothing written),
 2 refused (month already closed, workbook open in Excel/WPS, bad file).
@@ -181,6 +181,41 @@ def cmd_reopen(args) -> int:
     return EXIT_OK
 
 
+def format_import_problems(problems) -> str:
+    rows = [("错误" if fp.problem.is_error else "提示", fp.file, fp.problem.sheet, fp.problem.row or "",
+             fp.problem.column, fp.problem.message) for fp in problems]
+    return table(("级别", "文件", "工作表", "行", "列", "说明"), rows)
+
+
+def cmd_import(args) -> int:
+    from ..xlsx import importing
+    from ..xlsx import workbook as xlsxio
+    try:
+        plan = importing.import_file(args.workbook, args.files, _month_arg(args.month), dry_run=args.dry_run,
+                                     skip_unknown=args.skip_unknown)
+    except xlsxio.WorkbookError as e:
+        return _fail(str(e))
+    if args.json:
+        print(json.dumps(plan.as_json(), ensure_ascii=False, indent=1))
+        return plan.exit_code
+    if plan.problems:
+        print(format_import_problems(plan.problems))
+    rows = [(f.file, f.source, f.month, f.rows, f.people, f.metrics, f.events, f.replaced) for f in plan.files]
+    print(table(("文件", "数据源", "月份", "行数", "人数", "指标", "事件", "替换"), rows, right=(3, 4, 5, 6, 7)))
+    if plan.refused:
+        print(plan.refused, file=sys.stderr)
+    elif plan.errors:
+        print(f"\n有 {len(plan.errors)} 个错误，未写入任何内容。请修正后重新导入（或加 --skip-unknown 只导入能匹配的行）。",
+              file=sys.stderr)
+    elif args.dry_run:
+        print("\n试导入完成（--dry-run，未写入）")
+    elif not plan.changes:
+        print("\n没有变化：这些数据已经导入过")
+    else:
+        print(f"\n已导入到 {args.workbook}")
+    return plan.exit_code
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="kefu-xl", description="客服奖惩、绩效与工资月结（无需 Excel 的命令行）")
     ap.add_argument("--version", action="version", version=f"kefu-xl {__version__}")
@@ -206,6 +241,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="在标准输出打印 JSON 结果")
     p.add_argument("--dry-run", action="store_true", help="只计算，不写入")
     p.set_defaults(func=cmd_close)
+    p = sub.add_parser("import", help="导入店铺平台和考勤系统的导出文件到「指标」「事件」")
+    p.add_argument("workbook")
+    p.add_argument("files", nargs="+", metavar="FILE", help=".xlsx / .xls / .csv 导出文件")
+    p.add_argument("--month", help="计入的月份，如 2026-11（默认取文件中的统计期间）")
+    p.add_argument("--json", action="store_true", help="在标准输出打印 JSON 结果")
+    p.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    p.add_argument("--skip-unknown", action="store_true", help="认不出的账号或行只提示，导入能匹配的行")
+    p.set_defaults(func=cmd_import)
     p = sub.add_parser("reopen", help="重开已月结的月份（冲销原结果，保留历史）")
     p.add_argument("workbook")
     p.add_argument("--month", required=True)

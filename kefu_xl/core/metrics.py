@@ -59,7 +59,7 @@ CATALOGUE: Tuple[MetricDef, ...] = (
     _d("出勤天数", COUNT), _d("休息天数", COUNT), _d("工作时长(分钟)", COUNT), _d("迟到次数", COUNT),
     _d("迟到时长(分钟)", COUNT), _d("严重迟到次数", COUNT), _d("旷工迟到天数", COUNT), _d("早退次数", COUNT),
     _d("早退时长(分钟)", COUNT), _d("上班缺卡次数", COUNT), _d("下班缺卡次数", COUNT), _d("缺卡次数", COUNT),
-    _d("旷工天数", COUNT), _d("事假天数", COUNT), _d("病假天数", COUNT), _d("调休天数", COUNT),
+    _d("旷工天数", COUNT), _d("旷工次数", COUNT), _d("事假天数", COUNT), _d("病假天数", COUNT), _d("调休天数", COUNT),
     _d("年假天数", COUNT), _d("婚假天数", COUNT), _d("产假天数", COUNT), _d("丧假天数", COUNT),
     _d("外出天数", COUNT), _d("出差天数", COUNT), _d("加班时长(小时)", COUNT),
 )

@@ -1195,6 +1195,22 @@ class _BookEdit:
                                  [f"列{j}" for j in range(len(s.header) + 1, lay.ncols + 1)])
             self.parts[target] = xml.encode("utf-8")
 
+    def edit_rows(self, e: RowEdit) -> None:
+        """Apply a RowEdit to an existing sheet, growing its table (ref and autoFilter) to the last row."""
+        ref = self.pkg.find(e.sheet)
+        if ref is None or ref.part not in self.pkg.infos:
+            raise WorkbookError(f"工作簿中没有工作表「{e.sheet}」")
+        xml, last = _edit_sheet_xml(self.pkg.text(ref.part), e, self.styles, self.pkg.date1904)
+        self.parts[ref.part] = xml.encode("utf-8")
+        rels = self.pkg._rels(_sheet_rels_part(ref.part), posixpath.dirname(ref.part))
+        for target, rel_type in rels.values():
+            if rel_type.endswith("/table") and target in self.pkg.infos:
+                t = self.pkg.text(target)
+                grown = re.sub(r'(<(?:[\w.-]+:)?(?:table|autoFilter)\b[^>]*?\bref=")([^"]*)(")',
+                               lambda m: m.group(1) + _grow_ref(m.group(2), last) + m.group(3), t)
+                if grown != t:
+                    self.parts[target] = grown.encode("utf-8")
+
     def _add_sheet(self, name: str) -> str:
         if not name or len(name) > 31 or _SHEET_NAME_BAD.search(name):
             raise ValueError(f"invalid sheet name {name!r}")
@@ -1672,13 +1688,95 @@ def _chart_edits(pkg: "_Package", charts: Sequence[dict]) -> Dict[str, bytes]:
     return out
 
 
+class RowEdit(NamedTuple):
+    """Rows written into an input sheet in place (kefu-xl import): everything else of the sheet is kept.
+
+    The rows in `clear`, and every row from `clear_from` on (0: none), are
+    emptied; `rows` are written from sheet row `at` on (each a tuple of values
+    in column order from A).  The sheet's table and its data validations grow
+    to cover the new rows; they never shrink.
+    """
+    sheet: str
+    at: int
+    rows: Tuple[tuple, ...] = ()
+    clear: Tuple[int, ...] = ()
+    clear_from: int = 0
+
+
+_ROW_ELEMENT = re.compile(r"<((?:[\w.-]+:)?)row\b([^>]*?)(?:/>|>.*?</\1row>)", re.S)
+_REF_RANGE = re.compile(r"^([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?$")
+
+
+def _grow_refs(sqref: str, first: int, last: int) -> str:
+    """Ranges of a sqref starting at or above `first` (the data area) reaching below `last`'s row kept; the
+    ones ending above `last` extended to it."""
+    out = []
+    for part in sqref.split():
+        m = _REF_RANGE.match(part)
+        if m and m.group(3) and int(m.group(2)) <= first and int(m.group(4)) < last:
+            part = f"{m.group(1)}{m.group(2)}:{m.group(3)}{last}"
+        out.append(part)
+    return " ".join(out)
+
+
+def _grow_ref(ref: str, last: int) -> str:
+    m = _REF_RANGE.match(ref)
+    if m and m.group(3) and int(m.group(4)) < last:
+        return f"{m.group(1)}{m.group(2)}:{m.group(3)}{last}"
+    return ref
+
+
+def _edit_sheet_xml(xml: str, e: RowEdit, styles: "_Styles", date1904: bool) -> Tuple[str, int]:
+    """The worksheet with the edit applied, and its last row."""
+    start = re.search(r"<((?:[\w.-]+:)?)sheetData\s*(/?)>", xml)
+    if start is None:
+        raise WorkbookError(f"工作表「{e.sheet}」已损坏（没有 sheetData）")
+    prefix = start.group(1)
+    if start.group(2):
+        body, head, tail = "", xml[:start.start()], xml[start.end():]
+    else:
+        end = xml.find(f"</{prefix}sheetData>", start.end())
+        body, head, tail = xml[start.end():end], xml[:start.start()], xml[end + len(f"</{prefix}sheetData>"):]
+    rows: Dict[int, str] = {}
+    for m in _ROW_ELEMENT.finditer(body):
+        num = re.search(r"""\br\s*=\s*["'](\d+)["']""", m.group(2))
+        if num is None:
+            raise WorkbookError(f"工作表「{e.sheet}」的行没有行号，无法安全写入")
+        rows[int(num.group(1))] = m.group(0)
+    drop = set(e.clear)
+    new_range = range(e.at, e.at + len(e.rows))
+    for r in list(rows):
+        if r in drop or (e.clear_from and r >= e.clear_from) or r in new_range:
+            del rows[r]
+    width = max((len(r) for r in e.rows), default=0)
+    letters = [col_letter(j + 1) for j in range(width)]
+    st = _RowStyles(styles, [GENERAL] * width)
+    for i, values in enumerate(e.rows):
+        x = _row_xml(e.at + i, values, letters, st, date1904)
+        rows[e.at + i] = x.replace("<row ", f"<{prefix}row ", 1).replace("</row>", f"</{prefix}row>") \
+            if prefix else x
+    last = max(rows, default=1)
+    data = "".join(rows[r] for r in sorted(rows))
+    head = re.sub(r'(<(?:[\w.-]+:)?dimension\b[^>]*\bref=")([^"]*)(")',
+                  lambda m: m.group(1) + _grow_ref(m.group(2) if ":" in m.group(2) else m.group(2) + ":" +
+                                                   m.group(2), last) + m.group(3), head, count=1)
+    tail = re.sub(r'(<(?:[\w.-]+:)?dataValidation\b[^>]*\bsqref=")([^"]*)(")',
+                  lambda m: m.group(1) + _grow_refs(m.group(2), 2, last) + m.group(3), tail)
+    return f"{head}<{prefix}sheetData>{data}</{prefix}sheetData>{tail}", last
+
+
+def _sheet_rels_part(part: str) -> str:
+    return posixpath.join(posixpath.dirname(part), "_rels", posixpath.basename(part) + ".rels")
+
+
 def write_sheets(src_path, dst_path, sheets: Sequence[SheetOut], packs: Optional[Dict[str, _KeptPack]] = None,
-                 charts: Sequence[dict] = ()) -> None:
+                 charts: Sequence[dict] = (), edits: Sequence["RowEdit"] = ()) -> None:
     """dst = src with the given sheets replaced (or added at the end); every other part copied unchanged.
 
     calcChain.xml is dropped (Excel rebuilds it) and fullCalcOnLoad set.  src and dst must differ.
     `packs`: pack_rows of src, made earlier (used for the parts it matches).  `charts`
     (reports.sized_charts): the template's charts, found by title, get series sized to the data.
+    `edits` write rows into existing sheets in place (RowEdit: kefu-xl import).
     """
     if os.path.abspath(src_path) == os.path.abspath(dst_path):
         raise ValueError("write_sheets needs a destination other than its source")
@@ -1689,6 +1787,8 @@ def write_sheets(src_path, dst_path, sheets: Sequence[SheetOut], packs: Optional
         edit = _BookEdit(pkg)
         for s in sheets:
             edit.put_sheet(s, packs)
+        for e in edits:
+            edit.edit_rows(e)
         edit.render_sheets()
         edit.drop_calc_chain()
         edit.full_calc_on_load()
