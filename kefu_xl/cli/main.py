@@ -196,6 +196,7 @@ def cmd_import(args) -> int:
     except xlsxio.WorkbookError as e:
         return _fail(str(e))
     if args.json:
+        import json
         print(json.dumps(plan.as_json(), ensure_ascii=False, indent=1))
         return plan.exit_code
     if plan.problems:
