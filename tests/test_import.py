@@ -378,3 +378,32 @@ def test_events_table_and_validations_grow_past_the_template_rows(tmp_path):
     ws = openpyxl.load_workbook(tmp)["事件"]
     assert ws.max_row == 701 and ws.tables["events"].ref == "A1:N701"
     assert len(events(tmp)) == 700
+
+
+def test_import_button_writes_the_same_rows_into_the_open_book(tmp_path, capsys):
+    from kefu_xl.excel import importing as button
+    from kefu_xl.excel import macros
+    from tests.fake_xlwings import FakeBook
+    wb = workbook(tmp_path)
+    grids = xlsxio.read_grids(wb, ["员工", "事件", "规则", "等级", "参数", "指标", "导入映射", "操作记录"])
+    book = FakeBook.from_grids(grids)
+    head3 = samples.DINGTALK_MONTHLY + ["请假", None, None]
+    head4 = [None] * 16 + ["事假", "病假", "调休"]
+    f = export(tmp_path, "考勤.csv", [["月度汇总 统计日期：2026-11-01 至 2026-11-30"], head3, head4,
+                                      ["王小", "客服", "客服部", "K01", "U001", 20, 10, 9600, 2, 15, 0, 0, 0, 0, 0, 0,
+                                       "1天", None, None]])
+    plan = button.run_import(macros.XlwingsBook(book), [str(f), str(presale(tmp_path))])
+    assert plan.exit_code == 0 and book.app.alerts[-1][0] == "导入完成"
+    ev = [r for r in book.values("事件")[1:] if any(v is not None for v in r)]
+    assert [(r[1], r[3], r[4]) for r in ev] == [("K01", "迟到", 2), ("K01", "请假", 1)]
+    m = {(r[1], r[2]): r[3] for r in book.values("指标")[1:] if r[0]}
+    assert m[("K01", "退款率")] == 0.065 and m[("K01", "迟到次数")] == 2 and m[("K01", "询单人数")] == 200
+    assert book.values("指标")[1][0] == "2026-11"  # text Excel would have made a date stays text
+    # headless on the file gives the same 指标 rows
+    code, out = run_import(capsys, wb, f, presale(tmp_path))
+    assert code == 0 and {(r[1], r[2]): r[3] for r in xlsxio.read_grids(wb, ["指标"])["指标"].rows[1:]} == m
+    # an error: the message box says so and nothing is written
+    book2 = FakeBook.from_grids(grids)
+    plan = button.run_import(macros.XlwingsBook(book2), [str(tmp_path / "没有这个文件.csv")])
+    assert plan.exit_code == 1 and book2.app.alerts[-1][0] == "导入未完成"
+    assert not [r for r in book2.values("指标")[1:] if any(v is not None for v in r)]

@@ -375,6 +375,7 @@ def _dashboard(wb, ws, title_fmt, h_fmt) -> None:
                 ws.write_string(i, j, v, label_fmt if (i, j) == (3, 0) else None)
     ws.insert_button("H1", {"macro": "KefuMonthClose", "caption": "月结", "width": 96, "height": 36})
     ws.insert_button("J1", {"macro": "KefuCheck", "caption": "检查", "width": 96, "height": 36})
+    ws.insert_button("L1", {"macro": "KefuImport", "caption": "导入", "width": 96, "height": 36})
 
 
 def _functions(wb, ws, title_fmt, h_fmt, people: int) -> None:

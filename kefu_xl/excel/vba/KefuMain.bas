@@ -22,6 +22,22 @@ Public Sub KefuCheck()
     KefuRunPython "import kefu_xl.macros; kefu_xl.macros.check()"
 End Sub
 
+' The import button: a file dialog (several files), then the Python entry
+' kefu_xl.macros.import_exports with the chosen paths as a list of raw strings.
+Public Sub KefuImport()
+    Dim picked As Variant
+    Dim i As Long
+    Dim arg As String
+    picked = Application.GetOpenFilename("导出文件 (*.xlsx;*.xls;*.csv),*.xlsx;*.xls;*.csv", , "选择要导入的导出文件", , True)
+    If Not IsArray(picked) Then Exit Sub
+    arg = "["
+    For i = LBound(picked) To UBound(picked)
+        arg = arg & "r & picked(i) & ,"
+    Next i
+    arg = arg & "]"
+    KefuRunPython "import kefu_xl.macros; kefu_xl.macros.import_exports(" & arg & ")"
+End Sub
+
 '' The dashboard sheet (a function: Chinese text cannot be a VBA constant
 ' once it is written as ChrW calls).
 Public Function KefuStatusSheet() As String
