@@ -138,3 +138,15 @@ def test_headless_close_keeps_the_vba_project_buttons_and_input_sheets_of_an_xls
         part = pkg.part_of(sheet)
         assert after[part] == before[part], sheet
     assert "application/vnd.ms-excel.sheet.macroEnabled" in after["[Content_Types].xml"].decode()
+
+
+def test_demo_november_metrics_come_from_imported_sample_exports(demo_dir):
+    d, out = demo_dir
+    assert "2026-11 已导入 赤兔-售前明细-旗舰店.xlsx（chitu-presale）：20 人" in out
+    assert (d / "导出" / "钉钉-月度汇总.xlsx").exists()
+    g = xlsxio.read_grids(d / "客服绩效-演示.xlsm", ["指标", "事件", "明细"])
+    keys = {r[5].split("|")[0] for r in g["指标"].rows[1:] if r[0] == "2026-11"}
+    assert keys == {"chitu-presale", "jd", "dingtalk-monthly"}
+    assert not [r for r in g["事件"].rows[1:] if r[3] == "业绩" and r[0].month == 11]  # none typed
+    # A2-2: November's ranking on 业绩 read the imported 销售额 (KF001's two shops added)
+    assert [r for r in g["明细"].rows[1:] if r[0] == "2026-11" and r[4] == "业绩排名"]

@@ -127,11 +127,22 @@ def cmd_init(args) -> int:
 def cmd_demo(args) -> int:
     from ..xlsx import demo
     from ..xlsx import files
+    from ..xlsx import importing, samples
     out = Path(args.dir or "kefu-demo")
     path = out / "客服绩效-演示.xlsm"
-    files.init_workbook(path, demo.DEMO_SCHEME, demo=True, force=True)
+    files.init_workbook(path, demo.DEMO_SCHEME, demo=True, force=True, demo_imports=True)
     plan = None
     for m in demo.DEMO_MONTHS:
+        if m == demo.IMPORTED_MONTH:  # this month's 业绩 (A2-2) comes from the shops' exports
+            staff = files.load_file(path).book.staff
+            rows = [{"id": s.id, "name": s.name, "accounts": ",".join(s.extra.get("accounts", ()))} for s in staff]
+            exported = samples.demo_exports(out / "导出", rows, m)
+            imp = importing.import_file(path, exported, m)
+            if imp.exit_code != EXIT_OK:
+                print(format_import_problems(imp.problems))
+                return imp.exit_code
+            for f in imp.files:
+                print(f"{m} 已导入 {f.file}（{f.source}）：{f.people} 人，指标 {f.metrics} 行")
         plan = files.close_file(path, m)
         if plan.exit_code != EXIT_OK:
             print(format_problems(plan.problems))

@@ -382,9 +382,10 @@ def _check_conflicts(book: Book, news: List[_New], plan: ImportPlan, scheme: str
                 f"只导入其中一种（要换一种，请先删去「指标」表中另一种的行）", n.sheet, n.first_row)))
     codes = {c for c in (r.code for r in book.rules if r.kind in ("metric", "band", "exclude")
                          and (not r.scheme or r.scheme == scheme))}
-    mappings = engine_metrics.metric_mappings(
-        Book(book.staff, book.events, book.rules, book.tiers, book.settings, book.history, (),
-             tuple(book.metrics) + tuple(_as_metrics(news)), book.import_map), scheme, codes)
+    names = {r.name for r in book.metrics}
+    for n in news:
+        names.update(n.metrics)
+    mappings = engine_metrics.metric_mappings(book, scheme, codes, names)
     by_name: Dict[str, List[str]] = defaultdict(list)
     for mp in mappings:
         by_name[mp.column].append(mp.metric)
@@ -397,13 +398,6 @@ def _check_conflicts(book: Book, news: List[_New], plan: ImportPlan, scheme: str
                     plan.problems.append(FileProblem(n.file, Problem(
                         "E_METRIC_TWICE", f"{n.staff.name}（{n.staff.id}）{n.month} 的「{code}」已在「事件」第 {ev.row} 行填写，"
                         f"又从文件导入「{name}」：请删去「事件」中的那一行，或不导入这一列", n.sheet, n.first_row, name)))
-
-
-def _as_metrics(news: Sequence[_New]):
-    from ..core.model import Metric
-    for n in news:
-        for name, (v, src) in n.metrics.items():
-            yield Metric(n.month, n.staff.id, name, v, src, n.key)
 
 
 def _changes(book: Book, news: List[_New], metric_grid_rows: Sequence[Tuple[int, tuple]], plan: ImportPlan,
@@ -457,8 +451,8 @@ def _changes(book: Book, news: List[_New], metric_grid_rows: Sequence[Tuple[int,
                              if not (vals[i_key] is not None and norm_text(vals[i_key]) in changed_keys)]
         for key in sorted(changed_keys, key=lambda k: (last[k].file, last[k].first_row)):
             n = last[key]
-            for name, (v, src) in n.metrics.items():
-                rows.append(_metric_row(n.month, n.staff.id, name, v, src, key))
+            month_text, sid = str(n.month), n.staff.id
+            rows += [(month_text, sid, name, v, src, key) for name, (v, src) in n.metrics.items()]
         plan.metric_rows = rows
     plan.clear_events = tuple(sorted(clear))
     for s in plan.files:
@@ -470,9 +464,7 @@ def _changes(book: Book, news: List[_New], metric_grid_rows: Sequence[Tuple[int,
             plan.log.append((now, user, "导入", s.month, detail, ""))
 
 
-def _metric_row(month: Month, sid: str, name: str, v: Decimal, src: str, key: str) -> tuple:
-    out = {"month": str(month), "id": sid, "metric": name, "value": v, "source": src, "key": key}
-    return tuple(out.get(c.key) for c in schema.METRICS.columns)
+assert tuple(c.key for c in schema.METRICS.columns) == ("month", "id", "metric", "value", "source", "key")
 
 
 def _event_row(d: dt.date, st: Staff, rule: str, qty: Decimal, status: str, note: str) -> tuple:

@@ -89,12 +89,14 @@ def scheme_mappings(mapping: Sequence[ImportMapping], scheme: str) -> Tuple[Impo
     return tuple(m for m in mapping if not m.scheme or m.scheme == scheme)
 
 
-def metric_mappings(book: Book, scheme: str, metric_codes: Iterable[str]) -> Tuple[ImportMapping, ...]:
+def metric_mappings(book: Book, scheme: str, metric_codes: Iterable[str],
+                    names: Optional[Iterable[str]] = None) -> Tuple[ImportMapping, ...]:
     """Name -> metric rule code: the 导入映射 rows with a 指标代码, plus a plain row for each metric rule
-    whose code is itself a 指标 name used this month and not mapped otherwise."""
+    whose code is itself a 指标 name used (`names`, default: the names in book.metrics) and not mapped
+    otherwise."""
     rows = [m for m in scheme_mappings(book.import_map, scheme) if m.metric]
     mapped_codes = {m.metric for m in rows}
-    names = {r.name for r in book.metrics}
+    names = {r.name for r in book.metrics} if names is None else set(names)
     rows += [ImportMapping(code, code) for code in metric_codes if code in names and code not in mapped_codes]
     return tuple(rows)
 

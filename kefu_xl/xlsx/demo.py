@@ -38,7 +38,18 @@ _EVENTS = (
 )
 
 
-def event_rows(months=DEMO_MONTHS, seed: int = 2026) -> List[Dict]:
+IMPORTED_MONTH = Month(2026, 11)  # `kefu-xl demo`: this month's 业绩 comes from imported sample exports
+
+
+def shop_accounts(staff_id: str) -> str:
+    """The demo's 平台账号: a Tmall sub-account for everyone, a JD account for the last six (KF001 has both)."""
+    n = int(staff_id[2:])
+    tm = f"旗舰店:{NAMES[n - 1]}"
+    return tm + (f",jd_kf{n:03d}" if n > 14 or n == 1 else "")
+
+
+def event_rows(months=DEMO_MONTHS, seed: int = 2026, imported=()) -> List[Dict]:
+    """The demo events; in the `imported` months the 业绩 rows are left out (they come from 指标)."""
     rnd = random.Random(seed)
     staff = staff_rows()
     rows: List[Dict] = []
@@ -52,8 +63,9 @@ def event_rows(months=DEMO_MONTHS, seed: int = 2026) -> List[Dict]:
                         rows.append({"date": d, "id": s["id"], "name": s["name"], "rule": code, "status": "已批准",
                                      "approver": "主管"})
             sales = rnd.randrange(30, 160) * 1000
-            rows.append({"date": m.last_day, "id": s["id"], "name": s["name"], "rule": "业绩", "amount": sales,
-                         "note": "成交金额", "status": "已批准"})
+            if m not in imported:
+                rows.append({"date": m.last_day, "id": s["id"], "name": s["name"], "rule": "业绩", "amount": sales,
+                             "note": "成交金额", "status": "已批准"})
         # one serious error a month, one event still waiting for approval
         victim = staff[rnd.randrange(len(staff))]
         rows.append({"date": m.first_day + dt.timedelta(days=14), "id": victim["id"], "name": victim["name"],

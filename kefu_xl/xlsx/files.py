@@ -177,9 +177,11 @@ def file_problems(path) -> List[Problem]:
 
 # ---------------------------------------------------------------- init
 def init_workbook(path, scheme: Optional[str] = None, demo: bool = False, month: Optional[str] = None,
-                  force: bool = False) -> Path:
+                  force: bool = False, demo_imports: bool = False) -> Path:
     """A new workbook: a copy of the shipped template, or, with a scheme, month or
-    demo data, the same template built with them (reusing the shipped VBA project)."""
+    demo data, the same template built with them (reusing the shipped VBA project).
+    `demo_imports`: the demo staff get their 平台账号 and the imported month's 业绩 is left
+    for `kefu-xl import` (the `kefu-xl demo` run)."""
     path = Path(path)
     if path.exists() and not force:
         raise FileExistsError(f"{path} 已存在；如要覆盖请加 --force")
@@ -197,6 +199,9 @@ def init_workbook(path, scheme: Optional[str] = None, demo: bool = False, month:
         scheme = scheme or demo_data.DEMO_SCHEME
         month = month or str(demo_data.DEMO_MONTHS[0])
         staff, events = demo_data.staff_rows(), demo_data.event_rows()
+        if demo_imports:
+            staff = [dict(r, accounts=demo_data.shop_accounts(r["id"])) for r in staff]
+            events = demo_data.event_rows(imported=(demo_data.IMPORTED_MONTH,))
     with zipfile.ZipFile(source) as z:
         vba = z.read("xl/vbaProject.bin")
     template.build_template(path, vba_project=vba, scheme=scheme or presets.DEFAULT_SCHEME,

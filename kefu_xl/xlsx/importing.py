@@ -91,13 +91,11 @@ def _run(path, files, month, dry_run, skip_unknown, user, now, held) -> planning
         else:
             first = metric_loc.header_row + 1
             edits.append(xlsxio.RowEdit(schema.METRICS.name, first,
-                                        tuple(_place(r, METRIC_COLUMNS, metric_loc.cols) for r in plan.metric_rows),
-                                        clear_from=first))
+                                        _placed(plan.metric_rows, METRIC_COLUMNS, metric_loc.cols), clear_from=first))
     if plan.new_events or plan.clear_events:
         keys = tuple(c.key for c in schema.EVENTS.columns)
         at = _last_row(event_grid, event_loc.header_row) + 1
-        edits.append(xlsxio.RowEdit(schema.EVENTS.name, at,
-                                    tuple(_place(r, keys, event_loc.cols) for r in plan.new_events),
+        edits.append(xlsxio.RowEdit(schema.EVENTS.name, at, _placed(plan.new_events, keys, event_loc.cols),
                                     clear=plan.clear_events))
     if plan.log:
         sheets.append(writers.log_sheet(tuple(loaded.log_rows) + tuple(plan.log), kept=len(loaded.log_rows)))
@@ -130,6 +128,13 @@ def _last_row(grid: Optional[Grid], header_row: int) -> int:
         if any(v is not None and not (isinstance(v, str) and not v.strip()) for v in grid.rows[i]):
             return max(grid.first_row + i, header_row)
     return header_row
+
+
+def _placed(rows: Sequence[tuple], keys: Sequence[str], cols) -> Tuple[tuple, ...]:
+    """_place of every row (rows as they are when the sheet's columns are the schema's, in order)."""
+    if len(cols) == len(keys) and all(cols.get(k) == i for i, k in enumerate(keys, 1)):
+        return tuple(rows)
+    return tuple(_place(r, keys, cols) for r in rows)
 
 
 def _place(values: tuple, keys: Sequence[str], cols) -> tuple:

@@ -218,3 +218,15 @@ def write_export(path, export: Export, encoding: str = "utf-8-sig") -> Path:
                 ws.write(i, j, v)
     wb.close()
     return path
+
+
+def demo_exports(folder, staff: Sequence[dict], month: Month) -> List[Path]:
+    """The demo month's exports: 赤兔 售前明细 of the Tmall shop (everyone), 京东 咚咚 (the agents with a JD
+    account: KF001 works in both shops) as GB18030 CSV, and 钉钉 月度汇总 (.xlsx, merged header)."""
+    folder = Path(folder)
+    tm = [(a, r["name"], r["id"]) for r in staff for a in r["accounts"].split(",") if a.startswith("旗舰店:")]
+    jd = [(a, r["name"], r["id"]) for r in staff for a in r["accounts"].split(",") if a.startswith("jd_")]
+    people = [(r["id"], r["name"], r["id"]) for r in staff]
+    return [write_export(folder / "赤兔-售前明细-旗舰店.xlsx", shop_export("chitu-presale", tm, month, seed=7)),
+            write_export(folder / "京东-咚咚-客服绩效.csv", shop_export("jd", jd, month, seed=8), "gb18030"),
+            write_export(folder / "钉钉-月度汇总.xlsx", dingtalk_monthly(people, month, seed=9))]

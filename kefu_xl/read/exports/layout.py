@@ -19,13 +19,23 @@ _UNIT_TAIL = re.compile(r"(?:秒|元|次|天|分钟|小时|个|人|%|延|修)$")
 _WS = re.compile(r"\s+")
 
 
+_FOLDED: Dict[str, str] = {}
+
+
 def fold(text) -> str:
     """NFKC (full-width to half-width: （）→ (), ％ → %), arrows as "->", lower case, no white space."""
     if text is None:
         return ""
-    s = unicodedata.normalize("NFKC", str(text))
-    s = _ARROWS.sub("->", s)
-    return _WS.sub("", s).lower()
+    text = str(text)
+    out = _FOLDED.get(text)
+    if out is None:
+        s = unicodedata.normalize("NFKC", text)
+        s = _ARROWS.sub("->", s)
+        out = _WS.sub("", s).lower()
+        if len(_FOLDED) > 100_000:
+            _FOLDED.clear()
+        _FOLDED[text] = out
+    return out
 
 
 def name_key(text) -> str:
@@ -54,23 +64,34 @@ def unit_of(text) -> str:
 TOTAL_WORDS = ("合计", "总计", "平均", "汇总", "均值", "总和", "小计", "total", "average", "sum")
 
 
+_BLANK_TEXTS = frozenset(("", "-", "--", "—", "/", "null", "None"))
+
+
 def is_blank(v) -> bool:
-    return v is None or (isinstance(v, str) and v.strip() in ("", "-", "--", "—", "/", "null", "None"))
+    return v is None or (v.__class__ is str and (v in _BLANK_TEXTS or v.strip() in _BLANK_TEXTS))
+
+
+_TOTAL = re.compile("^(?:" + "|".join(TOTAL_WORDS) + ")")
 
 
 def is_total_row(cells: Sequence) -> bool:
-    """A 合计 / 平均 line: its first non-blank cells name a total."""
+    """A 合计 / 平均 line: one of its first two non-blank cells names a total."""
     seen = 0
     for v in cells:
-        if is_blank(v):
+        if v is None or (v.__class__ is str and is_blank(v)):
             continue
-        t = fold(v)
-        if any(t.startswith(w) for w in TOTAL_WORDS):
+        if v.__class__ is str and _TOTAL.match(fold(v)):
             return True
         seen += 1
         if seen >= 2:
             return False
     return False
+
+
+def is_blank_row(cells: Sequence) -> bool:
+    if cells.count(None) == len(cells):
+        return True
+    return all(is_blank(v) for v in cells)
 
 
 _DAY_HEADER = re.compile(r"^(?:\d{1,2}(?:日|号)?|\d{1,2}[-/.]\d{1,2}.*|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}.*|(?:星期|周)[一二三四五六日天])$")
@@ -150,6 +171,9 @@ def find_period(rows: Sequence[Sequence], upto: int) -> Optional[Period]:
     return None
 
 
+_DAYS: Dict[str, Optional[dt.date]] = {}
+
+
 def day_of(v) -> Optional[dt.date]:
     """A day cell of a daily export: a date, "26-11-03 星期二", "2026/11/03"."""
     if isinstance(v, dt.datetime):
@@ -157,8 +181,12 @@ def day_of(v) -> Optional[dt.date]:
     if isinstance(v, dt.date):
         return v
     if isinstance(v, str):
-        d = find_dates(v)
-        return d[0] if d else None
+        if v not in _DAYS:
+            d = find_dates(v)
+            if len(_DAYS) > 10_000:
+                _DAYS.clear()
+            _DAYS[v] = d[0] if d else None
+        return _DAYS[v]
     return None
 
 

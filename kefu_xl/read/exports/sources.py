@@ -319,7 +319,7 @@ def parse_grid(grid: Grid, file: str) -> ParsedSheet:
         if any(k == layout.name_key(a) for col_ in _IDENT for a in col_.aliases) or "打卡时间" in k \
                 or "打卡地点" in k or k.startswith("备注") or "审批" in k:
             continue
-        cells = [r[j] for r in data if j < len(r) and not layout.is_blank(r[j])]
+        cells = [v for v in (r[j] for r in data if j < len(r)) if v is not None and not layout.is_blank(v)]
         if cells and all(_readable_number(v) for v in cells):
             metric_cols.append((j, norm_text(h), catalogue.NUMBER))
         elif cells:
@@ -329,24 +329,23 @@ def parse_grid(grid: Grid, file: str) -> ParsedSheet:
                     out.header_row, severity=WARNING)
     ident = roles.get(ACCOUNT, roles.get(STAFF_ID, roles.get(NAME, roles.get(USERID))))
     scales: Dict[int, bool] = {}
-    for j, name, kind in metric_cols:
+    metric_cols = [(j, name, kind, layout.unit_of(headers[j]) or ("天" if name.endswith("天数") else ""))
+                   for j, name, kind in metric_cols]
+    for j, name, kind, _ in metric_cols:
         if kind == catalogue.RATE:
             pct, doubt = layout.rate_scale([r[j] for r in data if j < len(r)])
             scales[j] = pct
             if doubt:
                 out.problem("W_IMPORT_RATE_SCALE", f"「{headers[j]}」{doubt}", out.header_row, headers[j], WARNING,
                             grid.first_col + j)
+    role_at = [roles.get(r) for r in (ACCOUNT, STAFF_ID, USERID, NAME)]
     for offset, raw in enumerate(data):
         rownum = grid.first_row + first + offset
-        if all(layout.is_blank(v) for v in raw) or layout.is_total_row(raw):
+        if layout.is_blank_row(raw) or layout.is_total_row(raw):
             continue
-
-        def cell(role):
-            j = roles.get(role)
-            v = raw[j] if j is not None and j < len(raw) else None
-            return "" if layout.is_blank(v) else (norm_text(str(int(v))) if isinstance(v, float) and v.is_integer()
-                                                   else norm_text(str(v)))
-        account = cell(ACCOUNT) or cell(STAFF_ID) or cell(USERID) or cell(NAME)
+        acc, sid, uid, nm = _ident(raw, role_at[0]), _ident(raw, role_at[1]), _ident(raw, role_at[2]), \
+            _ident(raw, role_at[3])
+        account = acc or sid or uid or nm
         if not account:
             col = headers[ident] if ident is not None else ""
             out.problem("E_IMPORT_NO_ACCOUNT", f"文件「{file}」第 {rownum} 行没有客服账号或姓名", rownum, col)
@@ -363,21 +362,22 @@ def parse_grid(grid: Grid, file: str) -> ParsedSheet:
         vals: List[Value] = []
         ok = True
         punches: Dict[str, int] = {}
-        for j, name, kind in metric_cols:
+        for j, name, kind, unit in metric_cols:
             v = raw[j] if j < len(raw) else None
-            if layout.is_blank(v):
+            if v is None or (v.__class__ is str and layout.is_blank(v)):
                 continue
             if kind == PUNCH:
-                _count_punch(norm_text(str(v)), punches)
+                _count_punch(v if v.__class__ is str else str(v), punches)
                 continue
-            unit = layout.unit_of(headers[j])
             try:
-                if kind == catalogue.RATE:
+                if v.__class__ is int and kind != catalogue.RATE and not (unit and kind in (catalogue.SECONDS, CLOCK)):
+                    d = Decimal(v)
+                elif kind == catalogue.RATE:
                     d = layout.rate(v, scales.get(j, False))
                 elif kind in (catalogue.SECONDS, CLOCK):
                     d = layout.seconds(v, unit, clock=kind == CLOCK)
                 else:
-                    d = layout.number(v, unit or ("天" if name.endswith("天数") else ""))[0]
+                    d = layout.number(v, unit)[0]
             except layout.BadValue:
                 out.problem("E_IMPORT_VALUE", f"文件「{file}」工作表「{grid.sheet}」第 {rownum} 行「{headers[j]}」"
                             f"（{col_letter(grid.first_col + j)} 列）的值「{v}」读不懂", rownum, headers[j],
@@ -389,7 +389,29 @@ def parse_grid(grid: Grid, file: str) -> ParsedSheet:
             vals += [Value(n, Decimal(c), "打卡结果", 0) for n, c in sorted(punches.items())]
         if not ok:
             continue
-        out.rows.append(Parsed(rownum, account, cell(STAFF_ID), cell(NAME), cell(USERID), day, tuple(vals)))
+        out.rows.append(Parsed(rownum, account, sid, nm, uid, day, tuple(vals)))
+    return out
+
+
+_IDENTS: Dict[object, str] = {None: ""}
+
+
+def _ident(raw, j) -> str:
+    """An identity cell (account, 工号, 姓名) as clean text, "" when blank (memoised: daily rows repeat them)."""
+    if j is None or j >= len(raw):
+        return ""
+    v = raw[j]
+    out = _IDENTS.get(v)
+    if out is None:
+        if layout.is_blank(v):
+            out = ""
+        else:
+            w = int(v) if v.__class__ is float and v.is_integer() else v
+            out = norm_text(w if w.__class__ is str else str(w))
+        if len(_IDENTS) > 100_000:
+            _IDENTS.clear()
+            _IDENTS[None] = ""
+        _IDENTS[v] = out
     return out
 
 
@@ -405,6 +427,8 @@ def _readable_number(v) -> bool:
 
 def _count_punch(text: str, out: Dict[str, int]) -> None:
     """One punch result of a daily row ("正常", "迟到5分钟", "严重迟到", "早退", "缺卡", "旷工", "请假")."""
+    if text == "正常":
+        return
     if "旷工" in text:
         out["旷工天数"] = 1  # a day of absence, however many punches say so
     elif "迟到" in text:
