@@ -407,3 +407,22 @@ def test_import_button_writes_the_same_rows_into_the_open_book(tmp_path, capsys)
     plan = button.run_import(macros.XlwingsBook(book2), [str(tmp_path / "没有这个文件.csv")])
     assert plan.exit_code == 1 and book2.app.alerts[-1][0] == "导入未完成"
     assert not [r for r in book2.values("指标")[1:] if any(v is not None for v in r)]
+
+
+def test_B_4i_full_attendance_from_an_imported_wecom_report(tmp_path, capsys):
+    # classic-100: 全勤 +5 needs no 迟到早退, 请假 or 旷工 in the month (and the whole month employed)
+    wb = workbook(tmp_path, "classic-100")
+    top = samples.WECOM_TOP + ["异常统计"] + [None] * 4 + ["假勤统计", None, None]
+    sub = [None] * 5 + samples.WECOM_COUNTS + samples.WECOM_LEAVE
+    rows = [["月报 统计时间：2026-11-01 至 2026-11-30"], top, sub,
+            ["王小", "U001", "客服部", "客服考勤", "正常", 0, 0, 0, 0, 0, 0, 0, 0],
+            ["李小", "wx_li", "客服部", "客服考勤", "异常", 1, 5, 0, 0, 0, 0, 0, 0],
+            ["张三", "wx_zhang", "客服部", "客服考勤", "异常", 0, 0, 0, 0, 0, 0.5, 0, 0]]
+    n = len(samples.WECOM_TOP)
+    merged = [(2, j, 3, j) for j in range(1, n + 1)] + [(2, n + 1, 2, n + 5), (2, n + 6, 2, n + 8)]
+    code, out = run_import(capsys, wb, export(tmp_path, "企业微信月报.xlsx", rows, merged))
+    assert code == 0 and out["files"][0]["source"] == "wecom-monthly" and out["files"][0]["people"] == 3
+    assert [(r[1], r[3], r[4]) for r in events(wb)] == [("K02", "迟到早退", 1), ("K03", "请假", 0.5)]
+    plan = files.close_file(wb, NOV, dry_run=True)
+    full = {p.staff.id: sum(ln.points for ln in p.lines if ln.rule == "全勤") for p in plan.result.people}
+    assert full == {"K01": 5, "K02": 0, "K03": 0}

@@ -199,7 +199,6 @@ def plan_import(book: Book, files: Sequence[ImportFile], metric_grid_rows: Seque
     order); rows kept are written back as they were.
     """
     plan = ImportPlan()
-    scheme = scheme_setting(book.settings)
     people = _People(book.staff)
     closed = closed_months(book.history)
     news: List[_New] = []
@@ -209,7 +208,7 @@ def plan_import(book: Book, files: Sequence[ImportFile], metric_grid_rows: Seque
         if f.unreadable:
             plan.problems.append(FileProblem(f.file, Problem("E_IMPORT_FILE", f.unreadable)))
             continue
-        file_news, file_problems = _read_file(f, people, month, skip_unknown, summary, book, scheme)
+        file_news, file_problems = _read_file(f, people, month, skip_unknown, summary, book)
         if any(p.is_error for p in file_problems):
             file_news = []
         plan.problems += [FileProblem(f.file, p) for p in file_problems]
@@ -221,7 +220,7 @@ def plan_import(book: Book, files: Sequence[ImportFile], metric_grid_rows: Seque
                     n.sheet, n.first_row)))
                 return plan
         news += file_news
-    _check_conflicts(book, news, plan, scheme)
+    _check_conflicts(book, news, plan)
     if plan.errors:
         return plan
     _changes(book, news, metric_grid_rows, plan, user, now)
@@ -229,7 +228,7 @@ def plan_import(book: Book, files: Sequence[ImportFile], metric_grid_rows: Seque
 
 
 def _read_file(f: ImportFile, people: _People, month_arg: Optional[Month], skip: bool, summary: FileSummary,
-               book: Book, scheme: str) -> Tuple[List[_New], List[Problem]]:
+               book: Book) -> Tuple[List[_New], List[Problem]]:
     problems: List[Problem] = []
     news: List[_New] = []
     known = [s for s in f.sheets if s.source is not None]
@@ -255,7 +254,7 @@ def _read_file(f: ImportFile, people: _People, month_arg: Optional[Month], skip:
         problems += [_soft(p, skip) if p.code in ROW_ERRORS else p for p in s.problems]
         summary.rows += s.read
         last_day = s.period.last if (s.period is not None and m.contains(s.period.last)) else m.last_day
-        rules = engine_metrics.rule_mappings(book.import_map, scheme, src.name)
+        rules = engine_metrics.rule_mappings(book.import_map, scheme_setting(book.settings, m), src.name)
         by_key: Dict[str, _New] = {}
         seen_person: Dict[Any, int] = {}
         for r in s.rows:
@@ -357,7 +356,7 @@ def _month_of(s: exports.ParsedSheet, month_arg: Optional[Month]) -> Tuple[Optio
     return p.month, "", []
 
 
-def _check_conflicts(book: Book, news: List[_New], plan: ImportPlan, scheme: str) -> None:
+def _check_conflicts(book: Book, news: List[_New], plan: ImportPlan) -> None:
     """DingTalk monthly and daily for the same person and month; the same key twice in this run; a metric
     also typed in 事件."""
     kept_sources: Dict[Tuple[Month, str], Set[str]] = defaultdict(set)
@@ -380,17 +379,20 @@ def _check_conflicts(book: Book, news: List[_New], plan: ImportPlan, scheme: str
             plan.problems.append(FileProblem(n.file, Problem(
                 "E_IMPORT_DINGTALK_BOTH", f"{n.staff.name}（{n.staff.id}）{n.month} 同时有钉钉月度汇总和每日统计："
                 f"只导入其中一种（要换一种，请先删去「指标」表中另一种的行）", n.sheet, n.first_row)))
-    codes = {c for c in (r.code for r in book.rules if r.kind in ("metric", "band", "exclude")
-                         and (not r.scheme or r.scheme == scheme))}
     names = {r.name for r in book.metrics}
     for n in news:
         names.update(n.metrics)
-    mappings = engine_metrics.metric_mappings(book, scheme, codes, names)
-    by_name: Dict[str, List[str]] = defaultdict(list)
-    for mp in mappings:
-        by_name[mp.column].append(mp.metric)
+    by_month: Dict[Month, Dict[str, List[str]]] = {}
+    for m in {n.month for n in news}:
+        scheme = scheme_setting(book.settings, m)
+        codes = {r.code for r in book.rules if r.kind in ("metric", "band", "exclude")
+                 and (not r.scheme or r.scheme == scheme)}
+        by_name = by_month[m] = defaultdict(list)
+        for mp in engine_metrics.metric_mappings(book, scheme, codes, names):
+            by_name[mp.column].append(mp.metric)
     typed = {(ev.staff_id, ev.rule, Month.of(ev.date)): ev for ev in book.events if not KEY_TAG.search(ev.note)}
     for n in news:
+        by_name = by_month[n.month]
         for name in n.metrics:
             for code in by_name.get(name, ()):
                 ev = typed.get((n.staff.id, code, n.month))

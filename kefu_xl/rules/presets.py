@@ -261,6 +261,10 @@ IMPORT_MAP: List[Dict] = [
     M(_B, "满意率", "B-4f", metric="满意度", note="平台的满意率即满意及以上的比例"),
     M(_B, "迟到次数", "B-4i", rule="迟到早退", factor=1, note="全勤判断：迟到早退=0"),
     M(_B, "早退次数", "B-4i", rule="迟到早退", factor=1),
+    M(_B, "事假天数", "B-4i", rule="请假", factor=1, note="全勤判断：请假=0（数量=天数）"),
+    M(_B, "病假天数", "B-4i", rule="请假", factor=1),
+    M(_B, "旷工天数", "B-4i", rule="旷工", factor=1, note="全勤判断：旷工=0"),
+    M(_B, "旷工次数", "B-4i", rule="旷工", factor=1),
     M(_I, "满意率", "E-2,C-8", metric="满意度"),
 ]
 
