@@ -83,7 +83,7 @@ def timed(cmd):
 
 
 def bench(n: int, repeat: int, work: Path) -> dict:
-    from kefu_xl.close import plan as closing
+    from kefu_xl.close import importing as closing
     wb, exports = make(work / str(n), n)
     imports, reads = [], []
     summary = None
@@ -112,7 +112,7 @@ def main(argv=None):
     lines = ["# kefu-xl import benchmark", "",
              "A month of exports (赤兔 售前明细 for everyone, 京东 咚咚 for every third agent, 钉钉 每日统计: one row per",
              "agent and workday) imported into a workbook of N staff, in a fresh process, against a fresh process",
-             "reading the same files (the exports and the workbook's sheets) with python-calamine; medians of the",
+             "reading the same files (the exports and the workbook sheets import reads) with python-calamine; medians of the",
              "runs, same run (`python3 bench/imports.py`).  Target (issue 16): import <= 3x calamine.", "",
              "| agents | export rows | import (s) | calamine read (s) | ratio | runs |", "|---|---|---|---|---|---|"]
     for r in results:

@@ -426,3 +426,17 @@ def test_B_4i_full_attendance_from_an_imported_wecom_report(tmp_path, capsys):
     plan = files.close_file(wb, NOV, dry_run=True)
     full = {p.staff.id: sum(ln.points for ln in p.lines if ln.rule == "全勤") for p in plan.result.people}
     assert full == {"K01": 5, "K02": 0, "K03": 0}
+
+
+def test_dry_run_reports_the_same_counts_and_writes_nothing(tmp_path, capsys):
+    wb = workbook(tmp_path)
+    before = wb.read_bytes()
+    code, out = run_import(capsys, wb, presale(tmp_path), "--dry-run")
+    assert code == 0 and out["files"][0]["metrics"] == 38 and out["files"][0]["people"] == 2
+    assert wb.read_bytes() == before
+    # an unknown layout with --skip-unknown: a warning, the other file imported
+    other = export(tmp_path, "说明.csv", [["名字", "分数"], ["a", 1]])
+    code = cli.main(["import", str(wb), str(other), str(presale(tmp_path)), "--json", "--skip-unknown"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and [p["severity"] for p in out["problems"]] == ["warning"]
+    assert out["files"][1]["metrics"] == 38

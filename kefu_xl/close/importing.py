@@ -31,8 +31,28 @@ from ..core.model import ERROR, WARNING, Event, Month, Problem, Staff
 from ..core.schema import norm_text
 from ..engine import metrics as engine_metrics
 from ..read.exports import sources as exports
-from ..read.readers import Book, scheme_setting
-from .plan import EXIT_INPUT, EXIT_OK, EXIT_REFUSED, closed_months
+from ..core.exits import EXIT_INPUT, EXIT_OK, EXIT_REFUSED
+from ..core.grid import Grid
+from ..read.readers import Book, read_book, read_table, scheme_setting
+
+# the sheets an import reads (not the payroll's or the seals': the import needs no close)
+READ_NAMES = (schema.LOG.name, schema.SETTINGS.name, schema.STAFF.name, schema.RULES.name, schema.TIERS.name,
+              schema.HISTORY.name, schema.METRICS.name, schema.IMPORT_MAP.name, schema.CARRY.name,
+              schema.HOLIDAYS.name, schema.TRANSFERS.name, schema.EVENTS.name)
+
+
+def load(grids: Mapping[str, Grid]) -> Tuple[Book, List[Problem], Tuple[tuple, ...]]:
+    """The records an import needs: the book, its reader problems, the 操作记录 rows as read."""
+    log = read_table(grids.get(schema.LOG.name), schema.LOG) if schema.LOG.name in grids else None
+    log_rows = tuple(tuple(r.values.get(c.key) for c in schema.LOG.columns) for r in log.rows) if log else ()
+    book, problems = read_book(grids)
+    return book, problems, log_rows
+
+
+def closed_months(book: Book) -> Set[Month]:
+    """The months closed now (the latest version of each, not reversed)."""
+    from ..engine.month import latest_history
+    return {m for (m, _) in latest_history(book.history)}
 
 KEY_TAG = re.compile(r"〔导入键 ([^〕]+)〕")
 RATE_PLACES = Decimal("0.000001")
@@ -136,13 +156,16 @@ class _People:
 
 
 # ---------------------------------------------------------------- values
+_RATES = frozenset(m.name for m in catalogue.CATALOGUE if m.kind == catalogue.RATE)
+
+
 def _stored(name: str, v: Decimal) -> Decimal:
     """A value as 指标 keeps it: rates to six places, whole numbers without a fraction."""
-    if catalogue.is_rate(name) or v != v.to_integral_value():
-        v = v.quantize(RATE_PLACES).normalize() if catalogue.is_rate(name) else v.normalize()
-    else:
-        v = v.to_integral_value()
-    return v
+    if name in _RATES:
+        return v.quantize(RATE_PLACES).normalize()
+    if v.as_tuple().exponent >= 0:
+        return v
+    return v.to_integral_value() if v == v.to_integral_value() else v.normalize()
 
 
 def _num(v) -> Optional[Decimal]:
@@ -200,7 +223,7 @@ def plan_import(book: Book, files: Sequence[ImportFile], metric_grid_rows: Seque
     """
     plan = ImportPlan()
     people = _People(book.staff)
-    closed = closed_months(book.history)
+    closed = closed_months(book)
     news: List[_New] = []
     for f in files:
         summary = FileSummary(f.file)
@@ -254,7 +277,9 @@ def _read_file(f: ImportFile, people: _People, month_arg: Optional[Month], skip:
         problems += [_soft(p, skip) if p.code in ROW_ERRORS else p for p in s.problems]
         summary.rows += s.read
         last_day = s.period.last if (s.period is not None and m.contains(s.period.last)) else m.last_day
-        rules = engine_metrics.rule_mappings(book.import_map, scheme_setting(book.settings, m), src.name)
+        rules: Dict[str, list] = defaultdict(list)
+        for mp in engine_metrics.rule_mappings(book.import_map, scheme_setting(book.settings, m), src.name):
+            rules[mp.column].append(mp)
         by_key: Dict[str, _New] = {}
         seen_person: Dict[Any, int] = {}
         for r in s.rows:
@@ -295,8 +320,8 @@ def _read_file(f: ImportFile, people: _People, month_arg: Optional[Month], skip:
                     n.metrics[v.name] = (old + v.value, f"{f.file} · {s.sheet} · 第{first}–{r.row}行")
                 else:
                     n.metrics[v.name] = (_stored(v.name, v.value), where)
-                for mp in rules:
-                    if mp.column == v.name and v.value > 0:
+                for mp in rules.get(v.name, ()):
+                    if v.value > 0:
                         qty = (v.value * mp.factor).normalize()
                         if qty > 0:
                             n.events.append((r.day or last_day, mp.rule, qty, mp.status,

@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Dict, Optional, Sequence
 
 from ..close import importing as planning
-from ..close import plan as closing
+from ..core.exits import EXIT_OK
 from ..core import schema
 from ..core.grid import Grid
 from ..read.readers import locate_header
@@ -40,17 +40,17 @@ def put_rows(io, sheet: str, at: int, rows: Sequence[tuple], clear: Sequence[int
 def run_import(io, paths: Sequence[str], month=None, skip_unknown: bool = False,
                user: Optional[str] = None, now: Optional[dt.datetime] = None) -> planning.ImportPlan:
     files = read_exports(paths)
-    grids: Dict[str, Grid] = io.read(closing.READ_NAMES)
-    loaded = closing.load(grids)
+    grids: Dict[str, Grid] = io.read(planning.READ_NAMES)
+    book, _, log_rows = planning.load(grids)
     metric_grid, event_grid = grids.get(schema.METRICS.name), grids.get(schema.EVENTS.name)
     metric_loc = locate_header(metric_grid, schema.METRICS) if metric_grid is not None else None
     event_loc = locate_header(event_grid, schema.EVENTS)
     stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
-    plan = planning.plan_import(loaded.book, files, _metric_grid_rows(metric_grid, metric_loc), month, skip_unknown,
+    plan = planning.plan_import(book, files, _metric_grid_rows(metric_grid, metric_loc), month, skip_unknown,
                                 user or os_user(), stamp)
     if metric_loc is None or metric_loc.found is None or event_loc.found is None:
         plan.problems.insert(0, planning.FileProblem("", schema_problem()))
-    if plan.exit_code != closing.EXIT_OK:
+    if plan.exit_code != EXIT_OK:
         errors = plan.errors or plan.problems
         io.alert("导入未完成，工作簿没有改动：\n\n" + "\n".join(
             f"{p.file} {p.problem.sheet} 第{p.problem.row}行 {p.problem.column}：{p.problem.message}"
@@ -69,7 +69,7 @@ def run_import(io, paths: Sequence[str], month=None, skip_unknown: bool = False,
                      [_place(r, keys, event_loc.cols) for r in plan.new_events], plan.clear_events,
                      width=max(event_loc.cols.values()))
         if plan.log:
-            io.write([writers.log_sheet(tuple(loaded.log_rows) + tuple(plan.log), kept=len(loaded.log_rows))])
+            io.write([writers.log_sheet(tuple(log_rows) + tuple(plan.log), kept=len(log_rows))])
     lines = [f"{f.file}：{f.source} {f.month}，{f.people} 人，指标 {f.metrics} 行，事件 {f.events} 行"
              + (f"，替换 {f.replaced} 行" if f.replaced else "") for f in plan.files]
     warn = [p for p in plan.problems if not p.problem.is_error]

@@ -60,11 +60,11 @@ def open_export(path) -> List[Grid]:
         for name in book.sheet_names:
             try:
                 sheet = book.get_sheet_by_name(name)
-                rows = [[None if v == "" else v for v in r] for r in sheet.to_python(skip_empty_area=False)]
+                rows = sheet.to_python(skip_empty_area=False)  # empty cells are "" (blank to every reader)
                 merged = tuple((r1 + 1, c1 + 1, r2 + 1, c2 + 1)
                                for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or ()))
             except Exception as e:
                 raise ExportUnreadable(f"文件「{path.name}」工作表「{name}」读不出（{type(e).__name__}）") from None
-            if any(any(v is not None for v in r) for r in rows):
-                out.append(Grid.of(name, rows, merged=merged))
+            if any(any(v != "" for v in r) for r in rows):
+                out.append(Grid(name, tuple(map(tuple, rows)), 1, 1, merged))
     return out

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
 from ..close import importing as planning
-from ..close import plan as closing
 from ..core import schema
+from ..core.exits import EXIT_OK
 from ..core.grid import Grid
 from ..core.model import Month, Problem
 from ..read.exports import sources as exports
@@ -55,15 +55,14 @@ def import_file(path, exports_: Sequence, month: Optional[Month] = None, dry_run
 def _run(path, files, month, dry_run, skip_unknown, user, now, held) -> planning.ImportPlan:
     if held is not None:
         held.check_unchanged()
-    with xlsxio.open_grids(path, closing.READ_NAMES) as grids:
-        loaded = closing.load(grids)
+    with xlsxio.open_grids(path, planning.READ_NAMES) as grids:
+        book, problems, log_rows = planning.load(grids)
         metric_grid = grids[schema.METRICS.name] if schema.METRICS.name in grids else None
         event_grid = grids[schema.EVENTS.name] if schema.EVENTS.name in grids else None
     if held is not None:
         held.check_unchanged()
-    book = loaded.book
     wb = Path(path).name
-    sheet_problems = [p for p in loaded.problems if p.is_error and p.sheet in
+    sheet_problems = [p for p in problems if p.is_error and p.sheet in
                       (schema.STAFF.name, schema.METRICS.name, schema.IMPORT_MAP.name)]
     metric_loc = locate_header(metric_grid, schema.METRICS) if metric_grid is not None else None
     event_loc = locate_header(event_grid, schema.EVENTS)
@@ -81,7 +80,7 @@ def _run(path, files, month, dry_run, skip_unknown, user, now, held) -> planning
     plan = planning.plan_import(book, files, metric_rows, month, skip_unknown, user or os_user(), stamp)
     if sheet_problems:
         plan.problems[:0] = [planning.FileProblem(wb, p) for p in sheet_problems]
-    if plan.exit_code != closing.EXIT_OK or dry_run or not plan.changes:
+    if plan.exit_code != EXIT_OK or dry_run or not plan.changes:
         return plan
     sheets = []
     edits = []
@@ -98,7 +97,7 @@ def _run(path, files, month, dry_run, skip_unknown, user, now, held) -> planning
         edits.append(xlsxio.RowEdit(schema.EVENTS.name, at, _placed(plan.new_events, keys, event_loc.cols),
                                     clear=plan.clear_events))
     if plan.log:
-        sheets.append(writers.log_sheet(tuple(loaded.log_rows) + tuple(plan.log), kept=len(loaded.log_rows)))
+        sheets.append(writers.log_sheet(tuple(log_rows) + tuple(plan.log), kept=len(log_rows)))
     xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, sheets, edits=edits),
                           guard=held.check_unchanged if held is not None else None)
     if held is not None:

@@ -89,9 +89,27 @@ def is_total_row(cells: Sequence) -> bool:
 
 
 def is_blank_row(cells: Sequence) -> bool:
-    if cells.count(None) == len(cells):
-        return True
-    return all(is_blank(v) for v in cells)
+    for v in cells:
+        if v is not None and not (v.__class__ is str and (v in _BLANK_TEXTS or v.strip() in _BLANK_TEXTS)):
+            return False
+    return True
+
+
+def skip_row(cells: Sequence) -> bool:
+    """A blank line, or a 合计 / 平均 line (one of its first two non-blank cells names a total): one pass."""
+    seen = 0
+    for v in cells:
+        if v is None:
+            continue
+        if v.__class__ is str:
+            if v in _BLANK_TEXTS or v.strip() in _BLANK_TEXTS:
+                continue
+            if _TOTAL.match(fold(v)):
+                return True
+        seen += 1
+        if seen >= 2:
+            return False
+    return seen == 0
 
 
 _DAY_HEADER = re.compile(r"^(?:\d{1,2}(?:日|号)?|\d{1,2}[-/.]\d{1,2}.*|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}.*|(?:星期|周)[一二三四五六日天])$")

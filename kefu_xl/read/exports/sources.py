@@ -339,9 +339,10 @@ def parse_grid(grid: Grid, file: str) -> ParsedSheet:
                 out.problem("W_IMPORT_RATE_SCALE", f"「{headers[j]}」{doubt}", out.header_row, headers[j], WARNING,
                             grid.first_col + j)
     role_at = [roles.get(r) for r in (ACCOUNT, STAFF_ID, USERID, NAME)]
+    skip = layout.skip_row
     for offset, raw in enumerate(data):
         rownum = grid.first_row + first + offset
-        if layout.is_blank_row(raw) or layout.is_total_row(raw):
+        if skip(raw):
             continue
         acc, sid, uid, nm = _ident(raw, role_at[0]), _ident(raw, role_at[1]), _ident(raw, role_at[2]), \
             _ident(raw, role_at[3])
