@@ -373,10 +373,15 @@ def test_events_table_and_validations_grow_past_the_template_rows(tmp_path):
         table = next(z.read(n).decode() for n in z.namelist() if n.startswith("xl/tables/") and 'name="events"'
                      in z.read(n).decode())
         sheet = z.read("xl/worksheets/sheet4.xml").decode()
-    assert 'ref="A1:N701"' in table and 'sqref="D2:D701"' in sheet and 'sqref="I2:I701"' in sheet
+    from kefu_xl.core import schema
+    keys = [c.key for c in schema.EVENTS.columns]
+    last = schema.col_letter(len(keys))
+    rule, status = (schema.col_letter(keys.index(k) + 1) for k in ("rule", "status"))
+    assert f'ref="A1:{last}701"' in table
+    assert f'sqref="{rule}2:{rule}701"' in sheet and f'sqref="{status}2:{status}701"' in sheet
     import openpyxl
     ws = openpyxl.load_workbook(tmp)["事件"]
-    assert ws.max_row == 701 and ws.tables["events"].ref == "A1:N701"
+    assert ws.max_row == 701 and ws.tables["events"].ref == f"A1:{last}701"
     assert len(events(tmp)) == 700
 
 
