@@ -33,7 +33,7 @@ from ..engine import metrics as engine_metrics
 from ..read.exports import sources as exports
 from ..core.exits import EXIT_INPUT, EXIT_OK, EXIT_REFUSED
 from ..core.grid import Grid
-from ..read.readers import Book, read_book, read_table, scheme_setting
+from ..read.readers import Book, read_book, read_table
 
 # the sheets an import reads (not the payroll's or the seals': the import needs no close)
 READ_NAMES = (schema.LOG.name, schema.SETTINGS.name, schema.STAFF.name, schema.RULES.name, schema.TIERS.name,
@@ -47,6 +47,11 @@ def load(grids: Mapping[str, Grid]) -> Tuple[Book, List[Problem], Tuple[tuple, .
     log_rows = tuple(tuple(r.values.get(c.key) for c in schema.LOG.columns) for r in log.rows) if log else ()
     book, problems = read_book(grids)
     return book, problems, log_rows
+
+
+def _scheme(book: Book, month: Month) -> str:
+    """The 方案 in force in `month` (core.settings)."""
+    return book.config.at(month).scheme
 
 
 def closed_months(book: Book) -> Set[Month]:
@@ -278,7 +283,7 @@ def _read_file(f: ImportFile, people: _People, month_arg: Optional[Month], skip:
         summary.rows += s.read
         last_day = s.period.last if (s.period is not None and m.contains(s.period.last)) else m.last_day
         rules: Dict[str, list] = defaultdict(list)
-        for mp in engine_metrics.rule_mappings(book.import_map, scheme_setting(book.settings, m), src.name):
+        for mp in engine_metrics.rule_mappings(book.import_map, _scheme(book, m), src.name):
             rules[mp.column].append(mp)
         by_key: Dict[str, _New] = {}
         seen_person: Dict[Any, int] = {}
@@ -409,7 +414,7 @@ def _check_conflicts(book: Book, news: List[_New], plan: ImportPlan) -> None:
         names.update(n.metrics)
     by_month: Dict[Month, Dict[str, List[str]]] = {}
     for m in {n.month for n in news}:
-        scheme = scheme_setting(book.settings, m)
+        scheme = _scheme(book, m)
         codes = {r.code for r in book.rules if r.kind in ("metric", "band", "exclude")
                  and (not r.scheme or r.scheme == scheme)}
         by_name = by_month[m] = defaultdict(list)
