@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import pickle
 import re
 from collections import OrderedDict
@@ -278,27 +279,16 @@ def _scalar(arg):
     return arg
 
 
-class _Digest:
-    """A file-like sink that hashes what is written to it (the pickled tables are never held whole)."""
-    __slots__ = ("h",)
-
-    def __init__(self):
-        self.h = hashlib.blake2b(digest_size=16)
-
-    def write(self, data):
-        self.h.update(data)
-
-
-def _digest(month, tables) -> str:
+def _digest(month, grids) -> str:
     """The full digest of the inputs: every cell with its type (TRUE is not 1.0, text is not a number).
 
     The cells are pickled in "fast" mode, which keeps no memo: the bytes depend
     on the values and their types only, never on which cells share an object."""
-    sink = _Digest()
-    p = pickle.Pickler(sink, protocol=4)
+    buf = io.BytesIO()
+    p = pickle.Pickler(buf, protocol=5)
     p.fast = True
-    p.dump((month, [(name, [_cells(r) for r in t]) for name, t in tables]))
-    return sink.h.hexdigest()
+    p.dump((month, [(g.sheet, g.rows) for g in grids]))
+    return hashlib.blake2b(buf.getbuffer(), digest_size=16).hexdigest()
 
 
 def month_handle(*args) -> str:
@@ -323,12 +313,13 @@ def month_handle(*args) -> str:
     if not any(n == schema.STAFF.name for n, _ in tables):
         return "#错误：缺少员工表（如 staff[#全部]）"
     tables.sort(key=lambda t: t[0])
-    digest = _digest(month, tables)
+    grids = [Grid(n, tuple(map(_cells, t))) for n, t in tables]
+    digest = _digest(month, grids)
     for handle, m in _HANDLES.items():
         if handle.endswith(digest):
             _HANDLES.move_to_end(handle)
             return handle
-    result, pays, errors = _compute_grids({n: Grid.of(n, [_cells(r) for r in t]) for n, t in tables}, month)
+    result, pays, errors = _compute_grids({g.sheet: g for g in grids}, month)
     if errors:
         return _error_text(errors)
     m = _Month(result, pays, errors)

@@ -571,7 +571,8 @@ CHARTS: Tuple[Dict[str, Any], ...] = (
         "type": "line",
         "sheet": TREND,
         "categories": _rng("A", 2, _LAST_MONTH_ROW),
-        "series": tuple({"name": f"{col_letter(j)}1", "values": _rng(col_letter(j), 2, _LAST_MONTH_ROW)}
+        "series": tuple({"name": f"{col_letter(j)}1", "values": _rng(col_letter(j), 2, _LAST_MONTH_ROW),
+                         "marker": {"type": "circle", "size": 5}}  # one closed month is a point, not a line
                         for j in range(2, len(TREND_SUMMARY) + 2)),
         "x_axis": {"name": "月份"},
         "y_axis": {"name": "得分"},
@@ -640,8 +641,9 @@ def chart_series(chart: Mapping[str, Any]) -> List[Dict[str, Any]]:
     for s in chart["series"]:
         d = {"name": ref(chart["sheet"], s["name"]), "categories": ref(chart["sheet"], chart["categories"]),
              "values": ref(chart["sheet"], s["values"])}
-        if "gap" in s:
-            d["gap"] = s["gap"]
+        for key in ("gap", "marker"):
+            if key in s:
+                d[key] = s[key]
         out.append(d)
     return out
 
