@@ -163,7 +163,9 @@ def report(udf: dict, button: dict, refs: dict, before=None) -> str:
     lines = [
         "# The Excel side: measured by `python3 bench/excel.py`",
         "",
-        "Each part in a fresh process; medians of five; ratios within the same run.",
+        "Each part in a fresh process; medians of five; ratios within the same run. This 2-core machine was",
+        "shared with other work while it ran (load average about 10): single runs vary by about 40%, which is",
+        "why the KEFU_MONTH ratio is the median of back-to-back pairs.",
         "",
         f"## Handle functions at {udf['size']} (staff x events)",
         "",
