@@ -10,8 +10,8 @@ HR writes them the way CONTRACT.md says:
 `KEFU_MONTH` takes any number of input tables, each recognised by its header
 row (员工, 事件, 规则, 等级, 参数, 指标, 导入映射, 历史 …: every sheet the close
 reads), and optionally a month; it computes the month once and returns a
-handle: a text naming the month, the head count, the events and the full
-digest of the inputs (blake2b of every cell with its type: TRUE is not 1).
+handle: a text naming the month, the head count, the rows of 事件 and the
+full digest of the inputs (blake2b of every cell with its type: TRUE is not 1).
 The handle changes exactly when an input cell changes, so Excel recalculates
 the per-person cells exactly then; they take only the handle and scalars and
 cost a dictionary look-up each.  A handle this Python process does not hold
@@ -162,8 +162,9 @@ def _compute(frozen, month):
     return _compute_grids({n: Grid(n, t) for n, t in zip(names, frozen) if t}, month)
 
 
-def _compute_grids(grids, month):
-    """(MonthResult, {id: PayResult}, errors) of the close's own read and compute over these grids."""
+def _compute_grids(grids, month, counts: Optional[dict] = None):
+    """(MonthResult, {id: PayResult}, errors) of the close's own read and compute over these grids
+    (`counts`, when given, gets the number of events read)."""
     m = None
     if month not in (None, ""):
         try:
@@ -171,6 +172,8 @@ def _compute_grids(grids, month):
         except ValueError as e:
             return None, {}, [str(e)]
     loaded = closing.load(grids)
+    if counts is not None:
+        counts["events"] = len(loaded.book.events)
     result, pays, problems = closing.compute(loaded, m)
     errors = [p for p in problems if p.is_error]
     return result, {p.staff.id: p for p in pays}, errors
@@ -319,12 +322,12 @@ def month_handle(*args) -> str:
         if handle.endswith(digest):
             _HANDLES.move_to_end(handle)
             return handle
-    result, pays, errors = _compute_grids({g.sheet: g for g in grids}, month)
+    counts: dict = {}
+    result, pays, errors = _compute_grids({g.sheet: g for g in grids}, month, counts)
     if errors:
         return _error_text(errors)
     m = _Month(result, pays, errors)
-    events = sum(len(p.lines) for p in result.people)
-    handle = f"{result.month} · {len(result.people)}人 · {events}条 · {digest}"
+    handle = f"{result.month} · {len(result.people)}人 · {counts.get('events', 0)}条 · {digest}"
     _remember_handle(handle, m)
     return handle
 
