@@ -104,7 +104,6 @@ def part_udf(size: str) -> dict:
 
 def part_button(size: str) -> dict:
     import gen
-    from kefu_xl.core import schema
     from kefu_xl.excel import macros
     from kefu_xl.xlsx import workbook as xlsxio
     from tests.fake_xlwings import FakeBook

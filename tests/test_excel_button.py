@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 
-from kefu_xl.close import plan as closing
 from kefu_xl.core import schema
 from kefu_xl.core.grid import Grid, SheetOut
 from kefu_xl.core.model import Month

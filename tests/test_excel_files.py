@@ -5,7 +5,6 @@ import zipfile
 
 import pytest
 
-from kefu_xl.close import plan as closing
 from kefu_xl.core.model import Month
 from kefu_xl.write import board
 from kefu_xl.xlsx import files
