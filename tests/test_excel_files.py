@@ -104,6 +104,9 @@ def test_libreoffice_shows_no_error_cell_on_the_dashboard_and_a_hint_for_live_fo
     with open(func, encoding="utf-8") as f:
         cells = [c for row in csv.reader(f) for c in row]
     assert not [c for c in cells if c.startswith("#NAME") or c.startswith("Err:")]
+    from kefu_xl.xlsx import template
+    assert cells.count(template.HINT) > len(plan.result.people)  # every live cell says what it needs
+    assert plan.result.people[0].staff.id in cells  # the copy-down 工号 from 员工 (plain INDEX) works
 
 
 # ---------------------------------------------------------------- independent checkers
