@@ -562,7 +562,7 @@ CHARTS: Tuple[Dict[str, Any], ...] = (
         "x_axis": {"name": "得分"},
         "y_axis": {"name": "姓名", "reverse": True},  # bar charts: y is the category axis; 1st place on top
         "legend": {"none": True},
-        "insert": (CHART_SHEET, "Y1"),
+        "insert": (CHART_SHEET, "Z1"),
         "size": {"width": 640, "height": 640},
     },
     {
@@ -591,7 +591,7 @@ CHARTS: Tuple[Dict[str, Any], ...] = (
         "x_axis": {"name": "组别"},
         "y_axis": {"name": "得分"},
         "legend": {"position": "bottom"},
-        "insert": (CHART_SHEET, "Y34"),
+        "insert": (CHART_SHEET, "Z34"),
         "size": {"width": 640, "height": 320},
     },
 )
