@@ -13,8 +13,9 @@ just before closing November 2026:
 * 规则/等级/参数: the shipped presets, scheme tmall-30;
 * 12 closed months before it, in the formats the close writes them: 历史
   (writers.history_sheet), 工资历史 (payroll.pay_history_sheet), 封存
-  (seal.seal_rows, fingerprints of the real staff/rule/tier/setting rows and
-  of each past month's events) and 操作记录.  Past months' events are not in
+  (seal.seal_rows, digests of the real staff/rule/tier/setting rows and
+  of each past month's events, and of what each close wrote), 封存链 (the chain,
+  its head in the custom document properties) and 操作记录.  Past months' events are not in
   事件: a closed month cleared from 事件 counts as archived.
 
 How it is written: a copy of workbook_template.xlsm (VBA project, buttons,
@@ -59,7 +60,7 @@ from kefu_xl.core.grid import SheetOut  # noqa: E402
 from kefu_xl.core.model import HistoryRow, Month  # noqa: E402
 from kefu_xl.payroll.pay import PayHistory, pay_history_sheet  # noqa: E402
 
-VERSION = 2  # bump when the generated content changes (cached files are named with it)
+VERSION = 3  # bump when the generated content changes (cached files are named with it)
 SIZES = {"S": (200, 20_000), "M": (2_000, 200_000), "L": (5_000, 500_000)}
 MONTH = Month(2026, 11)
 HISTORY_MONTHS = 12
@@ -225,8 +226,8 @@ def past_month(staff: Sequence[Dict], m: Month, per_person: float, digest: str, 
 
 
 def _event_items(rnd: random.Random, n: int) -> List[Tuple[int, str, str]]:
-    """Seal items of a past month's events (rows 2.., a fingerprint each); the rows were archived since."""
-    return [(i + 2, f"{rnd.getrandbits(24):06x}", "") for i in range(n)]
+    """Seal items of a past month's events (rows 2.., a full SHA-256 each); the rows were archived since."""
+    return [(i + 2, f"{rnd.getrandbits(256):064x}", "") for i in range(n)]
 
 
 # ---------------------------------------------------------------- writing
@@ -286,24 +287,35 @@ def generate(path, staff: int = 200, events: int = 20_000, month: Month = MONTH,
         pay: List[PayHistory] = []
         seals: List[Tuple] = []
         log: List[Tuple] = []
+        chain: List[Tuple] = []
+        previous = ""
         per_person = events / max(1, staff)
+        nothing = writers.sheet_out(schema.RESULTS, ())
         for k in range(history_months, 0, -1):
             m = month.shift(-k)
             fps = seal.fingerprints(loaded.book, m, SCHEME)
             active = sum(1 for s in people if active_in(s, m))
             fps[seal.EVENTS] = _event_items(rnd, int(active * per_person))
-            digest = seal.digest(fps)
+            fps = seal.split_events(fps, set())
+            groups = seal.input_digests(fps)
+            digest = seal.month_digest(groups)
             h, p = past_month(people, m, per_person - 1, digest, seed)
             history += h
             pay += p
-            seals += seal.seal_rows(fps, m, 1)
             closed = m.next().first_day + dt.timedelta(days=2)
-            log.append((f"{closed.isoformat()} 18:{k:02d}:00", "hr", "月结", str(m),
-                        f"第 1 版，方案 {SCHEME}，{len(h)} 人，0 条提示", digest))
+            stamp = f"{closed.isoformat()} 18:{k:02d}:00"
+            log.append((stamp, "hr", "月结", str(m), f"第 1 版，方案 {SCHEME}，{len(h)} 人，0 条提示", digest))
+            pay_rows = [r for r in pay_history_sheet(p).rows]
+            written = seal.written_digests(writers.history_rows(h), pay_rows, log, nothing, nothing, ())
+            rows, digests = seal.seal_rows(fps, m, 1, written, {}, groups)
+            seals += rows
+            link = seal.link(previous, m, 1, digests)
+            chain.append((str(m), 1, link, previous, stamp))
+            previous = link
         owned = [writers.history_sheet(history), pay_history_sheet(pay), writers.seals_sheet(seals),
-                 writers.log_sheet(log)]
+                 writers.log_sheet(log), seal.chain_sheet(chain)]
         tmp_out = Path(tmp) / ("out" + path.suffix)
-        xlsxio.write_sheets(inputs, tmp_out, owned)
+        xlsxio.write_sheets(inputs, tmp_out, owned, properties={seal.HEAD_PROPERTY: previous})
         os.replace(tmp_out, path)
     return path
 

@@ -251,6 +251,37 @@ class FakeRange:
                 self.sheet.widths[c] = w
 
 
+class _SheetApi:
+    """Worksheet.api: only Visible (-1 shown, 0 hidden, 2 very hidden)."""
+
+    def __init__(self):
+        self.Visible = -1
+
+
+class _Property:
+    def __init__(self, name, value):
+        self.Name, self.Value = name, value
+
+
+class _Properties(list):
+    """Workbook.api.CustomDocumentProperties: iterate, Item(name), Add(name, link, type, value)."""
+
+    def Item(self, name):
+        for p in self:
+            if p.Name == name:
+                return p
+        raise FakeComError("no such property")
+
+    def Add(self, name, link, kind, value):
+        assert kind == 4, "msoPropertyTypeString"
+        self.append(_Property(name, value))
+
+
+class _BookApi:
+    def __init__(self):
+        self.CustomDocumentProperties = _Properties()
+
+
 class _Counted:
     def __init__(self, book):
         self._book = book
@@ -357,6 +388,7 @@ class FakeSheet:
         com = FakeChartCOM(self.book, title, formulas)
         self._charts.append(FakeChart(com))
         return com
+        self.api = _SheetApi()
 
     @property
     def name(self):
@@ -444,6 +476,7 @@ class FakeBook:
         self.trips = 0
         self.sheets = _Sheets(self)
         self.app = _App()
+        self.api = _BookApi()
 
     @classmethod
     def from_grids(cls, grids):

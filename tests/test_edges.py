@@ -218,12 +218,17 @@ def test_D_8_absent_60_days_in_the_quarter_is_ranked_61_is_not():
 
 
 # ---------------------------------------------------------------- the sealed event's status
-def test_E_6_sealed_event_changed_from_pending_to_approved_is_an_edit():
+def test_E_6_sealed_counted_event_changed_to_pending_is_an_edit_but_a_pending_one_approved_later_is_not():
+    """Issue 21: an event the sealed month counted may not change (not even its status); one it did not
+    count (待审) may be approved later (it counts in a later month), without touching the sealed month."""
     from tests.test_seal import _after, _closed_october
     from kefu_xl.close import plan as closing
     head = "日期 工号 规则 数量 状态"
-    g = _closed_october(head + "\n2026-10-03 K01 态度投诉 2 待审\n2026-10-05 K02 好评表扬 1 已批准")
-    edited = _after(g, head + "\n2026-10-03 K01 态度投诉 2 已批准\n2026-10-05 K02 好评表扬 1 已批准")
+    g = _closed_october(head + "\n2026-10-03 K01 态度投诉 2 已批准\n2026-10-05 K02 好评表扬 1 待审")
+    edited = _after(g, head + "\n2026-10-03 K01 态度投诉 2 待审\n2026-10-05 K02 好评表扬 1 待审")
     plan = closing.plan_close(closing.load(edited))
     assert plan.exit_code == 1
-    assert [(p.sheet, p.row) for p in plan.errors] == [("事件", 2)]
+    assert [(p.sheet, p.row, p.code) for p in plan.errors] == [("事件", 2, "E_SEALED_EDIT")]
+    approved = _after(g, head + "\n2026-10-03 K01 态度投诉 2 已批准\n2026-10-05 K02 好评表扬 1 已批准")
+    plan = closing.plan_close(closing.load(approved))
+    assert plan.exit_code == 0, plan.problems

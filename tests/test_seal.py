@@ -1,4 +1,6 @@
 """Sealed months: edits after a close are reported; reopen and re-close keep every version."""
+import dataclasses
+
 from kefu_xl.close import plan as closing
 from kefu_xl.core.grid import Grid
 from tests.util import grids
@@ -22,7 +24,7 @@ def _closed_october(events=EVENTS):
 def _after(closed, events, month="2026-11"):
     """A book with new events that keeps the sheets the October close wrote."""
     g = grids("tmall-30", events, month=month)
-    for name in ("历史", "封存", "工资历史", "操作记录"):
+    for name in ("历史", "封存", "封存链", "工资历史", "操作记录", "结果", "工资表"):
         g[name] = closed[name]
     return g
 
@@ -89,7 +91,11 @@ def test_history_counters_are_written_back_as_they_were_read():
     assert k01[col] == '{"少扣分":[1,3],"态度投诉":[2,0]}'  # 2 complaints, 3 points taken (A2-3)
     k01[col] = '{ "态度投诉": [2, 0], "少扣分": [1, 3] }'  # what a hand edit or another JSON writer leaves
     g["历史"] = Grid.of("历史", rows)
-    plan = closing.plan_close(closing.load(_after(g, EVENTS + "\n2026-11-03 K03 好建议 1")))
+    nxt = _after(g, EVENTS + "\n2026-11-03 K03 好建议 1")
+    # issue 21: any edit of what a close wrote is an error, even one that keeps the meaning
+    assert [p.code for p in closing.plan_close(closing.load(nxt)).errors] == ["E_SEALED_WRITTEN"]
+    # the writer still copies the row as it was read (the seal's check of written sheets left out here)
+    plan = closing.plan_close(dataclasses.replace(closing.load(nxt), written=None))
     assert plan.exit_code == 0, plan.problems
     out = [s for s in plan.sheets if s.name == "历史"][0]
     written = [r for r in out.rows if r[1] == "K01"]

@@ -512,10 +512,16 @@ def test_headless_close_keeps_chart_image_comment_validation_and_names_byte_for_
     owned = {pkg.part_of(s.name) for s in plan.sheets}
     staff_part = pkg.part_of("员工")
     pkg.close()
-    changed = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml"} | owned
+    # the package's root relationships gain the custom properties part (the seal chain's head)
+    changed = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "xl/styles.xml",
+               "_rels/.rels"} | owned
     for name, data in before.items():
         if name not in changed:
             assert after[name] == data, name
+    assert set(after) - set(before) - owned == {"docProps/custom.xml"}
+    assert after["_rels/.rels"].replace(b'<Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/'
+                                        b'2006/relationships/custom-properties" Target="docProps/custom.xml"/>', b"") \
+        == before["_rels/.rels"]
     assert after[staff_part] == before[staff_part]
     assert (tmp_path / "book.xlsx.bak").read_bytes() == old_bytes
     assert "名次" in convert(path, "csv", tmp_path / "lo", sheet="结果").read_text(encoding="utf-8")
@@ -710,7 +716,7 @@ def test_a_second_close_copies_the_append_only_sheets_and_gives_what_writing_the
     before = _members(book)
     plan = closing.plan_close(files.load_file(book), Month(2026, 11), user="t")
     kept = {s.name: s.extra.get("kept_rows") for s in plan.sheets if s.extra.get("kept_rows")}
-    assert set(kept) == {"历史", "工资历史", "封存", "操作记录", "结转"} and kept["操作记录"] == 1
+    assert set(kept) == {"历史", "工资历史", "封存", "封存链", "操作记录", "结转"} and kept["操作记录"] == 1
     again = [SheetOut(s.name, s.header, s.types, s.rows, s.widths, s.title, s.highlight,
                       {k: v for k, v in s.extra.items() if k != "kept_rows"}) for s in plan.sheets]
     copied, rewritten = tmp_path / "copied.xlsm", tmp_path / "rewritten.xlsm"
@@ -742,18 +748,18 @@ def test_rows_packed_ahead_give_the_same_workbook_and_a_stale_pack_is_not_used(t
     packs = xlsxio.pack_rows(book, closing.APPEND_ONLY_NAMES)
     assert len(packs) == 5 and all(p.first == 2 and p.count == p.last - 1 for p in packs.values())
     plain, packed = tmp_path / "plain.xlsm", tmp_path / "packed.xlsm"
-    xlsxio.write_sheets(book, plain, plan.sheets, charts=plan.charts)
-    xlsxio.write_sheets(book, packed, plan.sheets, packs, plan.charts)
+    xlsxio.write_sheets(book, plain, plan.sheets, None, plan.charts, properties=dict(plan.properties))
+    xlsxio.write_sheets(book, packed, plan.sheets, packs, plan.charts, properties=dict(plan.properties))
     assert _members(plain) == _members(packed)  # the parts, uncompressed
     stale = {part: p._replace(crc=p.crc ^ 1, packed=xlsxio._deflate(["<row r=\"2\"/>"], False))
              for part, p in packs.items()}
-    xlsxio.write_sheets(book, tmp_path / "stale.xlsm", plan.sheets, stale, plan.charts)
+    xlsxio.write_sheets(book, tmp_path / "stale.xlsm", plan.sheets, stale, plan.charts, properties=dict(plan.properties))
     assert _members(tmp_path / "stale.xlsm") == _members(plain)
     monkeypatch.setattr(files, "PACK_AHEAD_BYTES", 0)  # the child packs even this small file
     given = []
     write = xlsxio.write_sheets
-    monkeypatch.setattr(xlsxio, "write_sheets", lambda src, dst, sheets, packs=None, charts=(): (
-        given.append(packs), write(src, dst, sheets, packs, charts))[1])
+    monkeypatch.setattr(xlsxio, "write_sheets", lambda src, dst, sheets, packs=None, charts=(), edits=(), properties=None: (
+        given.append(packs), write(src, dst, sheets, packs, charts, edits, properties))[1])
     copy = tmp_path / "c.xlsm"
     copy.write_bytes(book.read_bytes())
     assert files.close_file(copy, Month(2026, 11), user="t", now=now).exit_code == 0

@@ -43,7 +43,7 @@ check "D-7 streak: length % n == 0 dropped" kefu_xl/engine/month.py \
   tests/test_edges.py::test_D_7_three_months_first_pays_200_at_3_and_6_not_at_2_4_5
 check "e.status dropped from the sealed event fingerprint" kefu_xl/close/seal.py \
   'e\.rating, e\.status, ' 'e.rating, ' \
-  tests/test_edges.py::test_E_6_sealed_event_changed_from_pending_to_approved_is_an_edit
+  tests/test_edges.py::test_E_6_sealed_counted_event_changed_to_pending_is_an_edit_but_a_pending_one_approved_later_is_not
 check "publication window as_of > ends -> >=" kefu_xl/engine/month.py \
   'return as_of > ends' 'return as_of >= ends' \
   tests/test_edges.py::test_E_6_B_5_publication_window_three_working_days_boundary_day

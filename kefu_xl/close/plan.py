@@ -32,14 +32,15 @@ from ..read.readers import Book, read_book, read_table
 PAY_SHEETS = ("工资表", "工资条", "工资历史")
 OWNED_NAMES = tuple(s.name for s in schema.OWNED_SHEETS) + PAY_SHEETS + reports.REPORT_SHEETS + (dashboard.SHEET,)
 # in the order `load` turns them into records (the largest, 事件, is parsed first, by itself: xlsxio.Grids)
-READ_NAMES = ("工资历史", schema.LOG.name, schema.SEALS.name, schema.SETTINGS.name, schema.STAFF.name,
-              schema.RULES.name, schema.TIERS.name, schema.HISTORY.name, schema.METRICS.name, schema.IMPORT_MAP.name,
-              schema.CARRY.name, schema.HOLIDAYS.name, schema.TRANSFERS.name, schema.ORDERS.name, schema.WEEKS.name,
-              schema.EXAMS.name, schema.EVENTS.name)
+READ_NAMES = ("工资历史", schema.LOG.name, schema.SEALS.name, seal.CHAIN.name, schema.RESULTS.name, "工资表",
+              schema.SETTINGS.name, schema.STAFF.name, schema.RULES.name, schema.TIERS.name, schema.HISTORY.name,
+              schema.METRICS.name, schema.IMPORT_MAP.name, schema.CARRY.name, schema.HOLIDAYS.name,
+              schema.TRANSFERS.name, schema.ORDERS.name, schema.WEEKS.name, schema.EXAMS.name, schema.EVENTS.name)
 assert set(READ_NAMES) >= {s.name for s in schema.INPUT_SHEETS}
 
 # sheets a close only appends to: their rows as read are kept (SheetOut.extra kept_rows)
-APPEND_ONLY_NAMES = (schema.HISTORY.name, "工资历史", schema.SEALS.name, schema.LOG.name, schema.CARRY.name)
+APPEND_ONLY_NAMES = (schema.HISTORY.name, "工资历史", schema.SEALS.name, schema.LOG.name, schema.CARRY.name,
+                     seal.CHAIN.name)
 
 from ..core.exits import EXIT_INPUT, EXIT_OK, EXIT_REFUSED  # noqa: F401 (named here too)
 
@@ -52,12 +53,19 @@ class Loaded:
     problems: Tuple[Problem, ...]
     pay_history: Tuple[payroll.PayHistory, ...] = ()
     log_rows: Tuple[Tuple[Any, ...], ...] = ()
-    seals: Mapping[Month, seal.Seal] = field(default_factory=dict)
+    seals: Mapping[Tuple[Month, int], seal.Seal] = field(default_factory=dict)
     seal_rows: Tuple[Tuple[Any, ...], ...] = ()
+    chain: Tuple[seal.ChainRow, ...] = ()
+    chain_rows: Tuple[Tuple[Any, ...], ...] = ()
+    head: Optional[str] = None  # the chain head (document property); None: this reader cannot see it
+    written: Optional[seal.Written] = None  # the sheets the close wrote, as digests
 
 
-def load(grids: Mapping[str, Grid]) -> Loaded:
-    """Grids (by sheet name) to records, collecting every reader problem."""
+def load(grids: Mapping[str, Grid], properties: Optional[Mapping[str, str]] = None) -> Loaded:
+    """Grids (by sheet name) to records, collecting every reader problem.
+
+    `properties`: the workbook's custom document properties, when the shell
+    can read them (the seal chain's head is one); None: not checked."""
     pay_hist: List[payroll.PayHistory] = []
     pay_problems: List[Problem] = []
     g = grids.get("工资历史")
@@ -66,8 +74,12 @@ def load(grids: Mapping[str, Grid]) -> Loaded:
     log = read_table(grids.get(schema.LOG.name), schema.LOG) if schema.LOG.name in grids else None
     log_rows = tuple(tuple(r.values.get(c.key) for c in schema.LOG.columns) for r in log.rows) if log else ()
     seals, seal_rows = seal.read_seals(grids.get(schema.SEALS.name))
+    chain, chain_rows = seal.read_chain(grids.get(seal.CHAIN.name))
+    written = seal.written_from_grids(grids, payroll.SHEET_HEADER)
+    head = None if properties is None else str(properties.get(seal.HEAD_PROPERTY) or "")
     book, problems = read_book(grids)  # the book last: it reads 事件, the largest sheet
-    return Loaded(book, tuple(problems + list(pay_problems)), tuple(pay_hist), log_rows, seals, tuple(seal_rows))
+    return Loaded(book, tuple(problems + list(pay_problems)), tuple(pay_hist), log_rows, seals, tuple(seal_rows),
+                  chain, chain_rows, head, written)
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,7 @@ class Plan:
     refused: str = ""
     digest: str = ""
     charts: Tuple[Dict[str, Any], ...] = ()  # reports.sized_charts of the sheets: both writers resize the charts
+    properties: Mapping[str, str] = field(default_factory=dict)  # document properties the shells write
 
     @property
     def errors(self) -> Tuple[Problem, ...]:
@@ -126,9 +139,10 @@ def compute(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt.da
     book = loaded.book
     result = engine.compute_month(book, month, as_of=as_of)
     problems: List[Problem] = list(loaded.problems) + list(result.problems)
-    if loaded.seals:
+    if loaded.seals or loaded.chain or loaded.head:
         closed = closed_months(book.history)
         problems += seal.check(book, loaded.seals, closed, _schemes(book.history, loaded),
+                               loaded.chain, loaded.head, loaded.written, _decided,
                                skip=carry.uncounted_rows(book.carry, closed),
                                carried=carry.carried_rows(book.carry, closed))
     if not result.people and result.errors:
@@ -153,10 +167,35 @@ def compute(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt.da
 ASIDE_EVENTS = 5000  # from this many events the seal is computed by a child process (aside.py) on Linux
 
 
-def _seal_of(book: Book, month: Month, scheme: str, version: int) -> Tuple[str, Tuple[Tuple[Any, ...], ...]]:
-    """The digest of a close and its 封存 rows (strings only: cheap to hand over from a child)."""
-    fps = seal.fingerprints(book, month, scheme)
-    return seal.digest(fps), tuple(seal.seal_rows(fps, month, version))
+def _decided(status: str) -> bool:
+    """An event status a close counts (or rejects): not waiting for approval, publication or a dispute."""
+    return status not in engine.PENDING + engine.PUBLISHING + engine.DISPUTED
+
+
+def _seal_of(book: Book, month: Month, scheme: str, version: int) -> Dict[str, List[Tuple[int, str, str]]]:
+    """The fingerprints of a close's input rows (strings and numbers only: cheap to hand over from a child)."""
+    return seal.fingerprints(book, month, scheme)
+
+
+def sealed_pay_problems(loaded: Loaded, month: Month, pays: Sequence[payroll.PayResult]) -> List[Problem]:
+    """For a closed month: each person whose pay, worked out from today's inputs, differs from the
+    pay sealed at its close (payslips of a sealed month must show what was paid)."""
+    closed = closed_months(loaded.book.history)
+    s = loaded.seals.get((month, closed.get(month, 0)))
+    if s is None or s.legacy:
+        return []
+    sealed = s.people()
+    now = seal.person_pay_items([(r.staff.id, payroll._row(r)) for r in pays])
+    out = []
+    for r in pays:
+        want = sealed.get(seal._label_fp(r.staff.id))
+        if want != now[r.staff.id]:
+            what = "不在封存中" if want is None else "与封存时不同"
+            out.append(Problem.at(r.staff.src.at("工号", 0), "E_SEALED_PAY",
+                                  f"{month} 已月结：按当前「员工」「等级」「规则」等算出的员工「{r.staff.name}」的工资{what}"
+                                  f"（月结后有输入被修改），为免工资条与已发工资不符，未生成；请把修改改回原样，"
+                                  f"或先 kefu-xl reopen --month {month} --reason … 再重新月结"))
+    return out
 
 
 def plan_close(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt.date] = None,
@@ -184,17 +223,20 @@ def _plan_close(loaded: Loaded, month: Optional[Month], as_of: Optional[dt.date]
     if any(p.is_error for p in problems):
         return Plan(m, result, pays, tuple(problems))
     if m in closed:
+        problems += sealed_pay_problems(loaded, m, pays)
         msg = f"{m} 已经月结过（第 {closed[m]} 版），不能重复月结；如需更正请先 kefu-xl reopen --month {m} --reason …"
         return Plan(m, result, pays, tuple(problems), refused=msg)
     version = versions(book.history).get(m, (0, False))[0] + 1
     if early is not None and early[0] == (m, result.scheme, version):
-        digest, new_seals = early[1].result()
+        fps = early[1].result()
     else:
-        digest, new_seals = _seal_of(book, m, result.scheme, version)
+        fps = _seal_of(book, m, result.scheme, version)
+    fps = seal.split_events(fps, {e.row for e in result.pending})
     if result.carried:  # the events of earlier months this close counted belong to its seal (carry.py)
         rows = {ev.row for ev, _ in result.carried}  # as in 事件 (the engine's copies carry a note)
-        new_seals = tuple(new_seals) + tuple(seal.carried_seal_rows([e for e in book.events if e.row in rows], m,
-                                                                    version))
+        fps[seal.EVENTS] = list(fps[seal.EVENTS]) + [seal._event_fp(e) for e in book.events if e.row in rows]
+    inputs = seal.input_digests(fps)
+    digest = seal.month_digest(inputs)
     new_rows = engine.history_from_result(result, version, digest)
     if version > 1:
         new_rows = _with_differences(new_rows, book.history, m)
@@ -209,21 +251,35 @@ def _plan_close(loaded: Loaded, month: Optional[Month], as_of: Optional[dt.date]
     log = tuple(loaded.log_rows) + ((stamp, user, what, str(m),
                                      f"第 {version} 版，方案 {result.scheme}，{len(result.people)} 人，"
                                      f"{len(result.problems)} 条提示", digest),)
-    seals = tuple(loaded.seal_rows) + new_seals
+    results = writers.results_sheet(result)
+    pay_table = payroll.payroll_sheet(pays, m)
+    pay_hist_sheet = payroll.pay_history_sheet(pay_hist, loaded.pay_history)
+    month_text = str(m)
+    people = [(r.staff.id, payroll._row(r)) for r in pays]
+    written = seal.written_digests(writers.history_rows(new_rows),
+                                   [r for r in pay_hist_sheet.rows if r[0] == month_text], log, results,
+                                   pay_table, people)
+    new_seals, digests = seal.seal_rows(fps, m, version, written, seal.person_pay_items(people), inputs)
+    previous = loaded.chain[-1].link if loaded.chain else ""
+    head = seal.link(previous, m, version, digests)
+    chain = tuple(loaded.chain_rows) + ((month_text, version, head, previous, stamp),)
+    seals = tuple(loaded.seal_rows) + tuple(new_seals)
     carry_rows = tuple(writers.carry_rows(book.carry)) + carry.ledger_rows(m, version, result.pending, result.carried)
     sheets = (
-        writers.results_sheet(result),
+        results,
         writers.details_sheet(result),
         writers.history_sheet(history, kept=len(book.history)),
         writers.problems_sheet(problems),
         writers.log_sheet(log, kept=len(loaded.log_rows)),
         writers.seals_sheet(seals, kept=len(loaded.seal_rows)),
         writers.carry_sheet(carry_rows, kept=len(book.carry)),
-        payroll.payroll_sheet(pays, m),
+        seal.chain_sheet(chain, kept=len(loaded.chain_rows)),
+        pay_table,
         payroll.payslip_sheet(pays, m, payday.pay_date(book.config.at(m), m)),
-        payroll.pay_history_sheet(pay_hist, loaded.pay_history),
+        pay_hist_sheet,
     ) + tuple(report_sheets) + (dashboard.dashboard_sheet(result, pays),)
-    return Plan(m, result, pays, tuple(problems), sheets, digest=digest, charts=reports.sized_charts(sheets))
+    return Plan(m, result, pays, tuple(problems), sheets, digest=digest, charts=reports.sized_charts(sheets),
+                properties={seal.HEAD_PROPERTY: head})
 
 
 def _with_differences(rows: Sequence[HistoryRow], history: Sequence[HistoryRow], m: Month) -> Tuple[HistoryRow, ...]:

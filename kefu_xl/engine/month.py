@@ -566,32 +566,40 @@ class _Steps(NamedTuple):
 
 
 def _occurrence_steps(rule: Compiled, first: int, n: int, qty_factor: Decimal, ev: Event) -> _Steps:
+    """Occurrences first … first+n-1.  From a ladder's last step on every occurrence is the same
+    (Spec.step), so those are counted by multiplication: the work does not grow with the quantity."""
     self_pts = self_amt = grp_pts = grp_amt = ZERO
     deductions = additions = 0
-    notes: List[Tuple[int, str]] = []
+    notes: List[Tuple[int, str, int]] = []
     flags: List[str] = []
     ladder = rule.points and rule.points.is_ladder or rule.amount and rule.amount.is_ladder
-    for occ in range(first, first + n):
+    steady = max(len(rule.points.steps) if rule.points else 1, len(rule.amount.steps) if rule.amount else 1)
+    last = first + n - 1
+    occ = first
+    while occ <= last:
+        times = 1 if occ < steady else last - occ + 1
         pts, pgrp, pwords = _step_value(rule.points, occ, ev, ev.points, sign=1)
         amt, agrp, awords = _step_value(rule.amount, occ, ev, ev.amount, sign=rule.money_sign)
         pts *= qty_factor
         amt *= qty_factor
         words = tuple(dict.fromkeys(pwords + awords))
         if pgrp or rule.scope == "group":
-            grp_pts += pts
+            grp_pts += pts * times
         else:
-            self_pts += pts
+            self_pts += pts * times
         if agrp or rule.scope == "group":
-            grp_amt += amt
+            grp_amt += amt * times
         else:
-            self_amt += amt
+            self_amt += amt * times
         if pts < 0:
-            deductions += 1
+            deductions += times
         elif pts > 0:
-            additions += 1
+            additions += times
         if ladder or words:
-            notes.append((occ, _describe_step(pts, amt, words, pgrp or agrp or rule.scope == "group")))
-        flags += [f"{rule.rule.name}第{occ}次：{w}（{rule.rule.source}）" for w in words if w != WARNING_WORD]
+            notes.append((occ, _describe_step(pts, amt, words, pgrp or agrp or rule.scope == "group"), occ + times - 1))
+        span = f"{occ}" if times == 1 else f"{occ}–{occ + times - 1}"
+        flags += [f"{rule.rule.name}第{span}次：{w}（{rule.rule.source}）" for w in words if w != WARNING_WORD]
+        occ += times
     return _Steps(self_pts, self_amt, grp_pts, grp_amt, deductions, additions, tuple(_compress_steps(notes)),
                   tuple(flags))
 
@@ -649,16 +657,17 @@ def _apply_occurrences(run: _Run, person: _Person, ev: Event, rule: Compiled):
         _apply_group(run, person, ev, rule, steps.grp_pts, steps.grp_amt)
 
 
-def _compress_steps(steps: List[Tuple[int, str]]) -> List[str]:
-    """[(1, 警告), (2, -1分), (3, -1分)] -> ["第1次：警告", "第2–3次：各-1分"]."""
+def _compress_steps(steps: List[Tuple[int, str, int]]) -> List[str]:
+    """[(1, 警告, 1), (2, -1分, 2), (3, -1分, 5)] -> ["第1次：警告", "第2–5次：各-1分"] (first, text, last occurrence)."""
     out: List[str] = []
     i = 0
     while i < len(steps):
         j = i
-        while j + 1 < len(steps) and steps[j + 1][1] == steps[i][1] and steps[j + 1][0] == steps[j][0] + 1:
+        while j + 1 < len(steps) and steps[j + 1][1] == steps[i][1] and steps[j + 1][0] == steps[j][2] + 1:
             j += 1
-        a, desc = steps[i]
-        out.append(f"第{a}次：{desc}" if i == j else f"第{a}–{steps[j][0]}次：各{desc}")
+        a, desc, _ = steps[i]
+        b = steps[j][2]
+        out.append(f"第{a}次：{desc}" if a == b else f"第{a}–{b}次：各{desc}")
         i = j + 1
     return out
 

@@ -78,8 +78,27 @@ class XlwingsBook:
             out[name] = Grid.of(name, values or [], rng.row, rng.column)
         return out
 
+    def properties(self) -> Optional[Dict[str, str]]:
+        """The book's custom document properties (the seal chain's head); None where they cannot be read."""
+        try:
+            return {p.Name: str(p.Value) for p in self.book.api.CustomDocumentProperties}
+        except Exception:  # no COM (a test double, macOS without the property API)
+            return None
+
+    def set_properties(self, values: Dict[str, str]) -> None:
+        """Set custom document properties as text (msoPropertyTypeString = 4)."""
+        if not values:
+            return
+        props = self.book.api.CustomDocumentProperties
+        for name, text in values.items():
+            try:
+                props.Item(name).Value = text
+            except Exception:  # not there yet
+                props.Add(name, False, 4, text)
+
     def write(self, sheets: Sequence[SheetOut]) -> None:
         """Every sheet rendered and checked first; then written, one sheet after another."""
+        hidden = {s.name: s.extra["hidden"] for s in sheets if s.extra.get("hidden")}
         plans = [layout.excel_cells(layout.describe(s)) for s in sheets]
         for p in plans:
             check_excel_sheet(p)
@@ -113,6 +132,9 @@ class XlwingsBook:
                         sh.range(address).column_width = w
                 for address in layout.union_addresses(p.mark_fill):
                     sh.range(address).color = HIGHLIGHT
+                if p.name in hidden:
+                    step = "隐藏"
+                    sh.api.Visible = 2 if hidden[p.name] == "veryHidden" else 0  # xlSheetVeryHidden / xlSheetHidden
             except Exception as e:
                 raise WriteFailed(done, p.name, step, e) from e
             done.append(p.name)
@@ -233,7 +255,7 @@ def run_close(io, month=None, user: Optional[str] = None, dry_run: bool = False)
     """The close on any book interface (xlwings, or a stand-in in tests)."""
     grids = io.read(closing.READ_NAMES)
     with aside.no_cycle_collection():
-        loaded = closing.load(grids)
+        loaded = closing.load(grids, _properties(io))
         plan = closing.plan_close(loaded, month, user=user or os_user())
     if plan.errors:
         io.write([writers.problems_sheet(plan.problems)])
@@ -245,15 +267,21 @@ def run_close(io, month=None, user: Optional[str] = None, dry_run: bool = False)
     elif not dry_run:
         io.write(plan.sheets)
         io.resize_charts(plan.charts)
+        if hasattr(io, "set_properties"):
+            io.set_properties(dict(plan.properties))  # the seal chain's head
         warn = [p for p in plan.problems if not p.is_error]
         extra = f"\n另有 {len(warn)} 条提示，见「问题」工作表。" if warn else ""
         io.alert(f"{plan.month} 月结完成：{len(plan.result.people)} 人。结果见「结果」「明细」「工资表」。{extra}", "月结完成")
     return plan
 
 
+def _properties(io) -> Optional[Dict[str, str]]:
+    return io.properties() if hasattr(io, "properties") else None
+
+
 def run_check(io, month=None) -> closing.Plan:
     grids = io.read(closing.READ_NAMES)
-    loaded = closing.load(grids)
+    loaded = closing.load(grids, _properties(io))
     result, pays, problems = closing.compute(loaded, month)
     io.write([writers.problems_sheet(problems)])
     io.mark(problem_cells([p for p in problems if p.is_error], grids))

@@ -59,14 +59,16 @@ def load_file(path, held: Optional[locking.WorkbookLock] = None) -> closing.Load
 
 def _load(path) -> closing.Loaded:
     with xlsxio.open_grids(path, closing.READ_NAMES) as grids:
-        return closing.load(grids)
+        return closing.load(grids, grids.properties)
 
 
-def replace_sheets(path, sheets, held: locking.WorkbookLock, packs=None, charts=()) -> None:
-    """Write `sheets` into the workbook in place (atomic_replace), refusing when the file is no longer
-    the one `held` saw; afterwards `held` sees the new file (a later write under the same lock).
-    `charts`: the plan's charts sized to the data (the template's charts are resized to them)."""
-    xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, sheets, packs, charts),
+def replace_sheets(path, sheets, held: locking.WorkbookLock, packs=None, charts=(), properties=None) -> None:
+    """Write `sheets` (and custom document `properties`) into the workbook in place (atomic_replace),
+    refusing when the file is no longer the one `held` saw; afterwards `held` sees the new file (a later
+    write under the same lock).  `charts`: the plan's charts sized to the data (the template's charts are
+    resized to them)."""
+    xlsxio.atomic_replace(path, lambda tmp: xlsxio.write_sheets(path, tmp, sheets, packs, charts,
+                                                                properties=dict(properties or {})),
                           guard=held.check_unchanged)
     held.refresh()
 
@@ -103,7 +105,7 @@ def close_file(path, month: Optional[Month] = None, dry_run: bool = False, as_of
             clock.lap("compute")
             if plan.exit_code == closing.EXIT_OK and not dry_run:
                 progress.step("写入")
-                replace_sheets(path, plan.sheets, held, packing.value({}), plan.charts)
+                replace_sheets(path, plan.sheets, held, packing.value({}), plan.charts, plan.properties)
             clock.lap("write")
     finally:
         packing.cancel()

@@ -273,6 +273,45 @@ _VALUE = re.compile(rb"<(?:[\w.-]+:)?v>([^<]*)</(?:[\w.-]+:)?v>")
 _CELL_END = re.compile(rb"</(?:[\w.-]+:)?c>")
 
 
+CUSTOM_PART = "docProps/custom.xml"
+CUSTOM_REL = NS_REL + "/custom-properties"
+CUSTOM_CT = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
+NS_CUSTOM = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+NS_VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+_PROPERTY_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
+_MAX_PROPERTIES = 1 << 20  # bytes of docProps/custom.xml read at most
+
+
+def _custom_part(pkg: "_Package") -> Optional[str]:
+    for _, (part, kind) in pkg._rels("_rels/.rels", "").items():
+        if kind == CUSTOM_REL and part in pkg.infos:
+            return part
+    return CUSTOM_PART if CUSTOM_PART in pkg.infos else None
+
+
+def custom_properties(pkg: "_Package") -> Dict[str, str]:
+    """The workbook's custom document properties (name -> text); {} when it has none or they are damaged."""
+    try:
+        part = _custom_part(pkg)
+        if part is None or pkg.infos[part].file_size > _MAX_PROPERTIES:
+            return {}
+        out = {}
+        for el in ET.fromstring(pkg.read(part)):
+            if _local(el.tag) == "property" and el.get("name"):
+                out[el.get("name")] = "".join(el.itertext())
+        return out
+    except (KeyError, ValueError, ET.ParseError, zipfile.BadZipFile, *codec.error, EOFError):
+        return {}
+
+
+def read_properties(path) -> Dict[str, str]:
+    pkg = _Package(path)
+    try:
+        return custom_properties(pkg)
+    finally:
+        pkg.close()
+
+
 def sheet_names(path) -> List[str]:
     """The names of the workbook's sheets, in tab order."""
     pkg = _Package(path)
@@ -311,9 +350,11 @@ class Grids(abc.Mapping):
             wanted = [(want, ref) for want, ref in ((w, pkg.find(w)) for w in names)
                       if ref is not None and ref.name in present]
             infos = {want: pkg.infos.get(ref.part) for want, ref in wanted}
+            properties = custom_properties(pkg)
         finally:
             pkg.close()
         self._refs = dict(wanted)
+        self.properties = properties  # the custom document properties (the seal chain's head)
         self._done: Dict[str, Grid] = {}
         self._errors: Optional[Set[str]] = None  # the sheets with error cells
         self._pool = ThreadPoolExecutor(max_workers=_READ_THREADS)
@@ -1274,6 +1315,50 @@ class _BookEdit:
             self.parts[part] = METADATA_XML.encode("utf-8")
         return done
 
+    def set_state(self, name: str, state: str) -> None:
+        """hidden / veryHidden on the <sheet> entry of `name` (Excel keeps a very hidden sheet out of the
+        Unhide list)."""
+        for m in re.finditer(r"<(?:[\w.-]+:)?sheet\b[^>]*>", self.workbook):
+            if _unesc(_attrs(m.group(0)).get("name", "")) == name or norm_text(_attrs(m.group(0)).get("name", "")) == norm_text(name):
+                new = _set_attrs(m.group(0), {"state": state})
+                self.workbook = self.workbook[:m.start()] + new + self.workbook[m.end():]
+                return
+
+    def set_properties(self, values: Dict[str, str]) -> None:
+        """Set custom document properties (text), creating docProps/custom.xml when there is none."""
+        part = _custom_part(self.pkg)
+        props: List[Tuple[str, str]] = []
+        if part is not None:
+            try:
+                for el in ET.fromstring(self.pkg.read(part)):
+                    if _local(el.tag) == "property" and el.get("name") and el.get("name") not in values:
+                        props.append((el.get("name"), ET.tostring(el, encoding="unicode")))
+            except ET.ParseError:
+                props = []
+        pid = 2
+        body = []
+        for name, xml in props:  # kept as they were, renumbered
+            xml = re.sub(r'\bpid="\d+"', f'pid="{pid}"', xml, count=1)
+            body.append(xml)
+            pid += 1
+        for name, text in values.items():
+            body.append(f'<property fmtid="{_PROPERTY_FMTID}" pid="{pid}" name="{_esc(name)}">'
+                        f'<vt:lpwstr>{_esc(text)}</vt:lpwstr></property>')
+            pid += 1
+        xml = (_XML_DECL + f'<Properties xmlns="{NS_CUSTOM}" xmlns:vt="{NS_VT}">' + "".join(body) + "</Properties>")
+        xml = xml.replace(f' xmlns="{NS_CUSTOM}"', "", 0)
+        if part is None:
+            part = CUSTOM_PART
+            root = self.pkg.text("_rels/.rels") if "_rels/.rels" in self.pkg.infos else None
+            if root is None:
+                return
+            ids = {int(x) for x in re.findall(r'\bId="rId(\d+)"', root)}
+            rel = f'<Relationship Id="rId{max(ids | {0}) + 1}" Type="{CUSTOM_REL}" Target="{CUSTOM_PART}"/>'
+            self.parts["_rels/.rels"] = root.replace("</Relationships>", rel + "</Relationships>").encode("utf-8")
+            self.types = self.types.replace("</Types>", f'<Override PartName="/{CUSTOM_PART}" ContentType="{CUSTOM_CT}"/>'
+                                            "</Types>")
+        self.parts[part] = xml.encode("utf-8")
+
     def drop_calc_chain(self) -> None:
         """Remove calcChain.xml (Excel rebuilds it), its relationship and content type."""
         part = self.pkg.part_of_type("/calcChain")
@@ -1770,13 +1855,16 @@ def _sheet_rels_part(part: str) -> str:
 
 
 def write_sheets(src_path, dst_path, sheets: Sequence[SheetOut], packs: Optional[Dict[str, _KeptPack]] = None,
-                 charts: Sequence[dict] = (), edits: Sequence["RowEdit"] = ()) -> None:
+                 charts: Sequence[dict] = (), edits: Sequence["RowEdit"] = (),
+                 properties: Optional[Dict[str, str]] = None) -> None:
     """dst = src with the given sheets replaced (or added at the end); every other part copied unchanged.
 
     calcChain.xml is dropped (Excel rebuilds it) and fullCalcOnLoad set.  src and dst must differ.
     `packs`: pack_rows of src, made earlier (used for the parts it matches).  `charts`
     (reports.sized_charts): the template's charts, found by title, get series sized to the data.
     `edits` write rows into existing sheets in place (RowEdit: kefu-xl import).
+    `properties`: custom document properties to set (text), in docProps/custom.xml.
+    A sheet whose extra has ``hidden`` ("hidden"/"veryHidden") gets that state.
     """
     if os.path.abspath(src_path) == os.path.abspath(dst_path):
         raise ValueError("write_sheets needs a destination other than its source")
@@ -1787,8 +1875,12 @@ def write_sheets(src_path, dst_path, sheets: Sequence[SheetOut], packs: Optional
         edit = _BookEdit(pkg)
         for s in sheets:
             edit.put_sheet(s, packs)
+            if s.extra.get("hidden"):
+                edit.set_state(s.name, s.extra["hidden"])
         for e in edits:
             edit.edit_rows(e)
+        if properties:
+            edit.set_properties(properties)
         edit.render_sheets()
         edit.drop_calc_chain()
         edit.full_calc_on_load()
