@@ -659,13 +659,13 @@ def _check_events(m: Month, seal: Seal, now: Sequence[Tuple[int, str, str]], cou
     matched: List[str] = []
     added = []
     for row, fp, label, status in now:
-        if row in free:
-            continue  # not counted by the sealed close (the 结转 ledger): counted later
         rows = sealed.get(fp[:LOCATOR])
         if rows:
             rows.pop()
             matched.append(fp)
             continue
+        if row in free:
+            continue  # not counted by the sealed close (the 结转 ledger): counted later
         lab = _label_fp(label)
         if labels.get(lab):
             labels[lab] -= 1  # an event the month did not count: it may change (it counts in a later month)
