@@ -64,7 +64,10 @@ def test_generated_history_is_in_the_close_formats(tmp_path):
     loaded = files.load_file(path)
     months = sorted({h.month for h in loaded.book.history})
     assert len(months) == gen.HISTORY_MONTHS and months[-1] == gen.MONTH.prev()
-    assert set(loaded.seals) == set(months)
+    assert set(loaded.seals) == {(m, 1) for m in months} and len(loaded.chain) == len(months)
     assert {h.month for h in loaded.pay_history} == set(months)
     assert all(e.date.month == gen.MONTH.month for e in loaded.book.events)  # past months archived
     assert not [p for p in loaded.problems if p.is_error]
+    from kefu_xl.close import plan as closing
+    _, _, problems = closing.compute(loaded)
+    assert not [p for p in problems if "SEAL" in p.code]  # the generated seals and chain check clean

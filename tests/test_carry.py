@@ -12,7 +12,7 @@ HEAD = "日期 工号 规则 状态 公示日期"
 
 def _close(events: str, month: str, written=None, as_of=None):
     g = grids("tmall-30", HEAD + "\n" + events, month=month)
-    for name in ("历史", "工资历史", "封存", "结转", "操作记录"):
+    for name in ("历史", "工资历史", "封存", "封存链", "结转", "操作记录"):
         if written and name in written:
             g[name] = written[name]
     plan = closing.plan_close(closing.load(g), as_of=as_of)
@@ -89,7 +89,7 @@ def test_E6_reopened_month_voids_what_its_close_carried():
     dec, w_dec = _close(ev, "2026-12", w_nov)
     assert len(_lines(dec, "K01", "好评表扬")) == 1
     g = grids("tmall-30", HEAD + "\n" + ev, month="2026-12")
-    for name in ("历史", "工资历史", "封存", "结转", "操作记录"):
+    for name in ("历史", "工资历史", "封存", "封存链", "结转", "操作记录"):
         g[name] = w_dec[name]
     reopen = closing.plan_reopen(closing.load(g), dec.month, "更正")
     w = dict(w_dec)

@@ -13,7 +13,7 @@ def _sheets(plan):
 
 def _book(written, settings=()):
     g = grids("tmall-30", EVENTS, month="2026-11", settings=settings)
-    for name in ("历史", "工资历史", "封存", "结转", "操作记录"):
+    for name in ("历史", "工资历史", "封存", "封存链", "结转", "操作记录"):
         if name in written:
             g[name] = written[name]
     return closing.load(g)

@@ -122,6 +122,10 @@ STAMP = 0  # 操作记录 column of the time stamp (differs between two runs)
 def _masked(name, rows):
     if name == schema.LOG.name:
         return [r[:STAMP] + [None] + r[STAMP + 1:] if i and r else r for i, r in enumerate(rows)]
+    if name == schema.SEALS.name:  # the seal of 操作记录 covers its time stamps
+        return [r[:4] + [None] if i and r and r[2] == "操作记录" else r for i, r in enumerate(rows)]
+    if name == "封存链":  # links chain those seals; and the time of each close
+        return [r[:2] + [None, None, None] if i and r else r for i, r in enumerate(rows)]
     return rows
 
 

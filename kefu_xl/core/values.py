@@ -60,6 +60,28 @@ def code(v) -> str:
 
 _NUM_CLEAN = re.compile(r"[,，\s¥￥元分]")
 
+# What a workbook cell may hold (issue 21): every number is finite and below NUMBER_LIMIT in size
+# (beyond it a double no longer holds whole numbers exactly, and no pay figure comes near it);
+# a 数量 is positive and at most MAX_QTY (leave days come as 0.5; ladder rules need whole numbers);
+# monthly pay inputs lie within PAY_LIMITS (yuan).
+NUMBER_LIMIT = Decimal(10) ** 15
+MAX_QTY = Decimal(10000)
+PAY_LIMITS = {"base_pay": (Decimal(0), Decimal(10) ** 7), "si_base": (Decimal(0), Decimal(10) ** 7),
+              "special_deduction": (Decimal(0), Decimal(10) ** 6)}
+
+
+def fmt_plain(d: Decimal) -> str:
+    """A number for a message: 10000, 0.5, 12345.67 (no exponent)."""
+    return format(d.normalize(), "f") if d.is_finite() else str(d)
+
+
+def _bounded(d: Decimal, v) -> Decimal:
+    if not d.is_finite():
+        raise ValueError(f"「{norm_text(v) if isinstance(v, str) else v}」不是有限的数字")
+    if abs(d) >= NUMBER_LIMIT:
+        raise ValueError(f"「{norm_text(v) if isinstance(v, str) else v}」超出可处理的范围（绝对值须小于 10^15）")
+    return d
+
 
 def decimal(v, *, percent_as_fraction: bool = True) -> Optional[Decimal]:
     """A number cell as Decimal, None when blank. "4.5%" -> 0.045."""
@@ -69,11 +91,11 @@ def decimal(v, *, percent_as_fraction: bool = True) -> Optional[Decimal]:
     if isinstance(v, bool):
         raise ValueError("这里应填数字，不是是/否")
     if isinstance(v, int):
-        return Decimal(v)
+        return _bounded(Decimal(v), v)
     if isinstance(v, float):
-        return Decimal(repr(v))
+        return _bounded(Decimal(repr(v)), v)
     if isinstance(v, Decimal):
-        return v
+        return _bounded(v, v)
     if isinstance(v, (dt.date, dt.datetime)):
         raise ValueError("这里应填数字，不是日期")
     s = norm_text(v)
@@ -87,6 +109,7 @@ def decimal(v, *, percent_as_fraction: bool = True) -> Optional[Decimal]:
         raise ValueError(f"「{norm_text(v)}」不是数字") from None
     if not d.is_finite():
         raise ValueError(f"「{norm_text(v)}」不是数字")
+    _bounded(d, v)
     if pct and percent_as_fraction:
         d = d / 100
     return d

@@ -193,6 +193,21 @@ class _Collector:
             self._fail(key, "E_NOT_NUMBER", f"「{self.row.header(key)}」{e}")
             return None
 
+    def pay_amount(self, key: str) -> Optional[Decimal]:
+        """A monthly amount in yuan within values.PAY_LIMITS (基本工资, 社保基数, 专项附加扣除)."""
+        v = self.decimal(key)
+        if v is None:
+            return None
+        low, high = values.PAY_LIMITS[key]
+        if v < low:
+            self._fail(key, "E_BAD_AMOUNT", f"「{self.row.header(key)}」不能为负数（{values.fmt_plain(v)}）")
+            return None
+        if v > high:
+            self._fail(key, "E_BAD_AMOUNT", f"「{self.row.header(key)}」{values.fmt_plain(v)} 大得不合理"
+                                            f"（每月最多 {values.fmt_plain(high)} 元），请检查")
+            return None
+        return v
+
     def rate(self, key: str) -> Optional[Decimal]:
         if self._error_value(key):
             return None
@@ -241,7 +256,7 @@ def read_staff(grid: Optional[Grid]) -> Tuple[Tuple[Staff, ...], List[Problem]]:
         left = c.date("left")
         extra: Dict[str, Any] = {}
         for key in ("si_base", "special_deduction"):
-            v = c.decimal(key)
+            v = c.pay_amount(key)
             if v is not None:
                 extra[key] = v
         for key in ("password", "id_tail"):
@@ -347,6 +362,9 @@ _PHYSICAL = re.compile("|".join(map(re.escape, PHYSICAL_WORDS)))
 _DATE, _DATETIME = dt.date, dt.datetime
 
 
+_LIMIT = int(values.NUMBER_LIMIT)
+
+
 def _fast_decimal(v) -> Optional[Decimal]:
     """Plain numbers (the common case) as values.decimal reads them, memoised; None for anything else.
 
@@ -355,6 +373,8 @@ def _fast_decimal(v) -> Optional[Decimal]:
     """
     t = type(v)
     if t is int:
+        if not -_LIMIT < v < _LIMIT:
+            return None  # the careful parser says why
         d = _INT_DEC.get(v)
         if d is None:
             d = Decimal(v)
@@ -362,6 +382,8 @@ def _fast_decimal(v) -> Optional[Decimal]:
                 _INT_DEC[v] = d
         return d
     if t is float:
+        if not -_LIMIT < v < _LIMIT:  # also NaN
+            return None
         d = _FLOAT_DEC.get(v)
         if d is None:
             d = Decimal(repr(v))
@@ -448,7 +470,7 @@ def _event_fast(cells, rownum, src_sheet) -> Optional[Event]:
         qty = _ONE
     else:
         qty = _fast_decimal(q)
-        if qty is None or qty <= 0:
+        if qty is None or qty <= 0 or qty > _MAX_QTY:
             return None
     if pts is not None and pts != "":
         pts = _fast_decimal(pts)
@@ -485,6 +507,7 @@ def _event_fast(cells, rownum, src_sheet) -> Optional[Event]:
 
 
 _ONE = Decimal(1)
+_MAX_QTY = values.MAX_QTY
 
 
 def read_events(grid: Optional[Grid], year: Optional[int] = None) -> Tuple[Tuple[Event, ...], List[Problem]]:
@@ -523,6 +546,9 @@ def _event_careful(row: "Row", year, problems: List[Problem]) -> Optional[Event]
         qty = Decimal(1)
     elif qty is not None and qty <= 0:
         c._fail("qty", "E_BAD_QTY", "数量必须大于 0")
+    elif qty is not None and qty > values.MAX_QTY:
+        c._fail("qty", "E_BAD_QTY", f"数量「{values.fmt_plain(qty)}」大得不合理：每行最多 {values.fmt_plain(values.MAX_QTY)}，"
+                                    "请检查是否填错了列（例如把订单号或金额填进了数量）")
     points = c.decimal("points")
     amount = c.decimal("amount")
     rating = c.text("rating")
@@ -580,7 +606,7 @@ def read_tiers(grid: Optional[Grid]) -> Tuple[Tuple[Tier, ...], List[Problem]]:
     for row in t.rows:
         c = _Collector(row, problems)
         name = c.text("tier", required=True)
-        base = c.decimal("base_pay")
+        base = c.pay_amount("base_pay")
         extra: Dict[str, Any] = {}
         for k in _TIER_DECIMALS:
             v = c.decimal(k)

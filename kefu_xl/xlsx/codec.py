@@ -105,16 +105,24 @@ def iter_member(fp: BinaryIO, info: zipfile.ZipInfo, chunk: int = 1 << 20) -> It
     fp.seek(_data_start(fp, info))
     left, crc, size = info.compress_size, 0, 0
     inflate = _Z.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    limit = max(chunk, 1 << 20)  # bytes inflated at a time: a deflate bomb never fills memory
     try:
         while left > 0:
             raw = fp.read(min(chunk, left))
             if not raw:
                 raise BadMember(f"truncated: {info.filename}")
             left -= len(raw)
-            piece = inflate.decompress(raw) if inflate is not None else raw
-            if piece:
-                crc, size = _Z.crc32(piece, crc), size + len(piece)
-                yield piece
+            while raw:
+                if inflate is not None:
+                    piece = inflate.decompress(raw, limit)
+                    raw = inflate.unconsumed_tail
+                else:
+                    piece, raw = raw, b""
+                if piece:
+                    crc, size = _Z.crc32(piece, crc), size + len(piece)
+                    if size > info.file_size:
+                        raise BadMember(f"{info.filename}: larger than its declared size")
+                    yield piece
         if inflate is not None:
             piece = inflate.flush()
             if piece:
@@ -137,7 +145,14 @@ def read_member(fp: BinaryIO, info: zipfile.ZipInfo) -> bytes:
     if len(raw) != info.compress_size:
         raise BadMember(f"truncated: {info.filename}")
     try:
-        data = _Z.decompress(raw, -15) if info.compress_type == zipfile.ZIP_DEFLATED else raw
+        if info.compress_type == zipfile.ZIP_DEFLATED:  # never more than the declared size (deflate bombs)
+            d = _Z.decompressobj(-15)
+            data = d.decompress(raw, info.file_size + 1)
+            if len(data) > info.file_size or d.unconsumed_tail:
+                raise BadMember(f"{info.filename}: larger than its declared size")
+            data += d.flush()
+        else:
+            data = raw
     except error as e:
         raise BadMember(f"{info.filename}: {e}") from None
     if len(data) != info.file_size or _Z.crc32(data) != info.CRC:

@@ -312,6 +312,70 @@ def read_properties(path) -> Dict[str, str]:
         pkg.close()
 
 
+# What a workbook may claim before anything is allocated for it (zip and XML bombs, issue 21)
+MAX_PART_BYTES = 1 << 30  # one part, inflated
+MAX_TOTAL_BYTES = 2 << 30  # every part, inflated
+MAX_CELLS = 20_000_000  # rows x columns of one sheet as a reader lays it out
+_BIG_REF = re.compile(rb"""\br\s*=\s*["'](?:[A-Za-z]{3,}\d|[A-Za-z]*\d{7,})""")
+_REF = re.compile(rb"""\br\s*=\s*["']([A-Za-z]*)(\d+)["']""")
+_BIG_RUN = re.compile(rb"[^<]{33000}")  # a text of more than Excel's 32,767 characters
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1 << 20):,.0f} MB"
+
+
+def check_bounds(pkg: "_Package", sheets: Sequence[Tuple[str, Optional[zipfile.ZipInfo]]]) -> None:
+    """Refuse (WorkbookError, before calamine allocates anything) a package whose parts inflate to
+    more than MAX_PART_BYTES / MAX_TOTAL_BYTES, a sheet whose cells reach past MAX_CELLS (one cell at
+    XFD1048576 makes a reader lay out 17 billion), or a shared string longer than Excel allows."""
+    name = pkg.path.name
+    total = 0
+    for info in pkg.infos.values():
+        total += info.file_size
+        if info.file_size > MAX_PART_BYTES:
+            raise WorkbookError(f"「{name}」不能读取：其中的 {info.filename} 解压后有 {_mb(info.file_size)}，"
+                                f"超过允许的 {_mb(MAX_PART_BYTES)}（可能是损坏的文件或“压缩炸弹”）。")
+    if total > MAX_TOTAL_BYTES:
+        raise WorkbookError(f"「{name}」不能读取：解压后共 {_mb(total)}，超过允许的 {_mb(MAX_TOTAL_BYTES)}。")
+    with open(pkg.path, "rb") as fp:
+        for sheet, info in sheets:
+            if info is None:
+                continue
+            max_row = max_col = 0
+            tail = b""
+            try:
+                for chunk in codec.iter_member(fp, info, chunk=1 << 22):
+                    piece = tail + chunk
+                    if _BIG_REF.search(piece):
+                        for m in _REF.finditer(piece):
+                            max_row = max(max_row, int(m.group(2)))
+                            if m.group(1):
+                                max_col = max(max_col, _col_number(m.group(1).upper().decode()))
+                    tail = piece[-48:]
+            except (zipfile.BadZipFile, *codec.error) as e:
+                raise WorkbookError(f"「{name}」的工作表「{sheet}」已损坏，无法读取（{e}）。"
+                                    "请用备份（.bak）恢复，或在 Excel 中打开并另存后再试。") from None
+            if max_row and max_col and max_row * max_col > MAX_CELLS:
+                cell = f"{col_letter(max_col)}{max_row}"
+                raise WorkbookError(f"「{name}」的工作表「{sheet}」不能读取：它有一个单元格在 {cell}，读取要排开 "
+                                    f"{max_row:,} 行 × {max_col:,} 列，超过允许的 {MAX_CELLS:,} 个单元格。"
+                                    f"请在 Excel 中删除 {cell} 附近多余的内容后再试。")
+    strings = pkg.part_of_type("/sharedStrings")
+    if strings and strings in pkg.infos and pkg.infos[strings].file_size > 32 << 20:
+        with open(pkg.path, "rb") as fp:
+            tail = b""
+            try:
+                for chunk in codec.iter_member(fp, pkg.infos[strings], chunk=1 << 22):
+                    piece = tail + chunk
+                    if _BIG_RUN.search(piece):
+                        raise WorkbookError(f"「{name}」不能读取：其中有一段超过 32,767 个字符的文字（Excel 的单元格上限），"
+                                            "可能是损坏的文件。")
+                    tail = piece[-33000:]
+            except (zipfile.BadZipFile, *codec.error) as e:
+                raise WorkbookError(f"「{name}」已损坏，无法读取（{e}）。") from None
+
+
 def sheet_names(path) -> List[str]:
     """The names of the workbook's sheets, in tab order."""
     pkg = _Package(path)
@@ -341,14 +405,20 @@ class Grids(abc.Mapping):
         self._path = str(path)
         pkg = _Package(path)
         try:
+            names = list(names)
+            refs = [(w, pkg.find(w)) for w in names]
+            for want, ref in refs:
+                if ref is not None and ref.part not in pkg.infos:
+                    raise WorkbookError(f"工作簿「{Path(path).name}」已损坏：工作表「{ref.name}」的内容（{ref.part}）缺失。"
+                                        "请用备份（.bak）恢复，或在 Excel 中打开并另存后再试。")
+            check_bounds(pkg, [(ref.name, pkg.infos[ref.part]) for _, ref in refs if ref is not None])
             try:
                 book = pc.CalamineWorkbook.from_path(self._path)
             except Exception as e:  # calamine's own types for broken or encrypted files
                 raise _unusable(path, e) from None
             with book:
                 present = set(book.sheet_names)
-            wanted = [(want, ref) for want, ref in ((w, pkg.find(w)) for w in names)
-                      if ref is not None and ref.name in present]
+            wanted = [(want, ref) for want, ref in refs if ref is not None and ref.name in present]
             infos = {want: pkg.infos.get(ref.part) for want, ref in wanted}
             properties = custom_properties(pkg)
         finally:
@@ -400,7 +470,14 @@ class Grids(abc.Mapping):
         if got is None:
             if want not in self._refs:
                 raise KeyError(want)
-            rows, merged, scanned = self._parsed[want].result()
+            try:
+                rows, merged, scanned = self._parsed[want].result()
+            except WorkbookError:
+                raise
+            except Exception as e:  # calamine's errors for damaged XML, a bad zip member …
+                raise WorkbookError(f"工作簿「{Path(self._path).name}」的工作表「{self._refs[want].name}」已损坏，无法读取"
+                                    f"（{type(e).__name__}：{str(e)[:200]}）。请用备份（.bak）恢复，或在 Excel 中打开并另存后再试。"
+                                    ) from None
             if self._has_errors(want, scanned):
                 rows = [list(r) for r in rows]
                 with open(self._path, "rb") as fp:
