@@ -234,7 +234,8 @@ def _plan_close(loaded: Loaded, month: Optional[Month], as_of: Optional[dt.date]
     fps = seal.split_events(fps, {e.row for e in result.pending})
     if result.carried:  # the events of earlier months this close counted belong to its seal (carry.py)
         rows = {ev.row for ev, _ in result.carried}  # as in 事件 (the engine's copies carry a note)
-        fps[seal.EVENTS] = list(fps[seal.EVENTS]) + [seal._event_fp(e) for e in book.events if e.row in rows]
+        fps[seal.EVENTS] = list(fps[seal.EVENTS]) + [seal._event_fp(e, book.process.get(e.row)) for e in book.events
+                                                  if e.row in rows]
     inputs = seal.input_digests(fps)
     digest = seal.month_digest(inputs)
     new_rows = engine.history_from_result(result, version, digest)

@@ -54,7 +54,9 @@ SETTINGS = "参数"
 METRICS = "指标"
 IMPORT_MAP = "导入映射"
 UNCOUNTED = "事件未计入"
-KINDS = (EVENTS, STAFF, PAY_COLUMNS, RULES, TIERS, SETTINGS, METRICS, IMPORT_MAP)  # inputs, located by row
+# the other input sheets a month's pay may depend on: Book attribute -> sheet (whole sheet sealed, warnings)
+OTHER_INPUTS = (("holidays", "节假日"), ("transfers", "调动"), ("orders", "订单"), ("weeks", "周计划"), ("exams", "考试"))
+KINDS = (EVENTS, STAFF, PAY_COLUMNS, RULES, TIERS, SETTINGS, METRICS, IMPORT_MAP) + tuple(k for _, k in OTHER_INPUTS)
 WRITTEN = ("历史", "工资历史", "结果", "工资表", "操作记录", "工资条")  # what the close wrote
 ALL_GROUPS = KINDS + (UNCOUNTED,) + WRITTEN
 CELL_ITEMS = 1500  # locators per cell (about 30,000 characters: under Excel's 32,767)
@@ -129,10 +131,23 @@ def _b36(n: int) -> str:
 _STAFF_FIELDS = ("id", "name", "tier", "role", "hired", "group", "status")
 
 
-def _event_fp(e) -> Tuple[int, str, str]:
+def _event_fp(e, process=None) -> Tuple[int, str, str]:
+    """An event's fingerprint: every field, and its process columns (发生日期 … 失职领导) when it has them."""
     day = str(e.date)
+    more = () if process is None else tuple(str(v) if v is not None else "" for v in process)
     return (e.row, _fp((day, e.staff_id, e.rule, e.qty, e.points, e.amount, e.rating, e.status, e.note,
-                        e.approver, str(e.approved), str(e.published), e.issuer)), f"{day} {e.staff_id} {e.rule}")
+                        e.approver, str(e.approved), str(e.published), e.issuer) + more), f"{day} {e.staff_id} {e.rule}")
+
+
+def _record_fp(x, i: int) -> Tuple[int, str, str]:
+    """Any other input record (NamedTuple or dataclass): every field but its source."""
+    if dataclasses.is_dataclass(x):
+        vals = _fields(x)
+    else:
+        vals = tuple(v for k, v in zip(x._fields, x) if k != "src")
+    src = getattr(x, "src", None)
+    return (src.row if src is not None and src.row else i + 2), _fp(tuple(str(v) if isinstance(v, _dt.date) else v
+                                                                       for v in vals)), str(vals[0] if vals else "")
 
 
 def _label_fp(label: str) -> str:
@@ -169,6 +184,9 @@ class _Prints:
         self.tiers = [(t.src.row, _fp((t.tier, t.base_pay, t.extra)), t.tier) for t in book.tiers]
         self.settings = [(s, (s.src.row, _fp((s.key, s.value, str(s.since))), s.key)) for s in book.settings]
         self.import_map = [(m.src.row, _fp(_fields(m)), m.column) for m in book.import_map]
+        self.others = {kind: [_record_fp(x, i) for i, x in enumerate(getattr(book, attr, ()) or ())]
+                       for attr, kind in OTHER_INPUTS}
+        self.process = getattr(book, "process", None) or {}
         self._events: Optional[Dict[Tuple[int, int], list]] = None
 
     def events_of(self, month: Month) -> list:
@@ -182,7 +200,7 @@ class _Prints:
     def of(self, month: Month, scheme: str) -> Dict[str, List[Tuple[int, str, str]]]:
         staff = [(fp, pay) for s, fp, pay in self.staff if s.active_in(month)]
         return {
-            EVENTS: [_event_fp(e) for e in self.events_of(month)],
+            EVENTS: [_event_fp(e, self.process.get(e.row)) for e in self.events_of(month)],
             STAFF: [fp for fp, _ in staff],
             PAY_COLUMNS: [pay for _, pay in staff],
             RULES: [fp for r, fp in self.rules if r.scheme in ("", scheme)],
@@ -192,6 +210,7 @@ class _Prints:
             METRICS: [(x.src.row, _fp((str(x.month), x.staff_id, x.name, x.value, x.source, x.key)),
                        f"{x.staff_id} {x.name}") for x in self.book.metrics if x.month == month],
             IMPORT_MAP: list(self.import_map),
+            **{kind: list(rows) for kind, rows in self.others.items()},
         }
 
 
@@ -607,7 +626,7 @@ def check(book: Book, seals: Mapping[Tuple[Month, int], Seal], closed: Mapping[M
         events = [x + (e.status,) for x, e in zip(now[EVENTS], prints.events_of(m))]
         extra = (carried or {}).get(m)
         if extra:
-            events += [_event_fp(e) + (e.status,) for e in book.events
+            events += [_event_fp(e, prints.process.get(e.row)) + (e.status,) for e in book.events
                        if e.row in extra and (e.date.year, e.date.month) != (m.year, m.month)]
         problems += _check_events(m, seal, events, counted_status, (skip or {}).get(m, ()))
         if now[METRICS] and seal.digest(METRICS) is not None and \
@@ -615,14 +634,15 @@ def check(book: Book, seals: Mapping[Tuple[Month, int], Seal], closed: Mapping[M
             hint = REOPEN_HINT.format(m=m)
             for row, label, what in _located(seal, METRICS, now[METRICS]):
                 problems.append(_p("E_SEALED_EDIT", f"{m} 已月结，但指标第{row}行（{label}）{what}；{hint}", METRICS, row))
-        for kind in (STAFF, PAY_COLUMNS, RULES, TIERS, SETTINGS, IMPORT_MAP):
+        for kind in (STAFF, PAY_COLUMNS, RULES, TIERS, SETTINGS, IMPORT_MAP) + tuple(k for _, k in OTHER_INPUTS):
             if seal.digest(kind) is None or _group_digest(kind, (fp for _, fp, _ in now[kind])) == seal.digest(kind):
                 continue
             for row, label, what in _located(seal, kind, now[kind]):
                 by_month.setdefault((kind, row, label, what), []).append(m)
         if written is not None:
             problems += _check_written(m, seal, written, closed)
-    for (kind, row, label, what), months in sorted(by_month.items(), key=lambda x: (KINDS.index(x[0][0]), x[0][1])):
+    for (kind, row, label, what), months in sorted(by_month.items(), key=lambda x: (KINDS.index(x[0][0]), x[0][1],
+                                                                                    x[0][2], x[0][3])):
         names = "、".join(str(m) for m in months)
         col = "（社保基数、专项附加扣除或离职日期）" if kind == PAY_COLUMNS else ""
         problems.append(_p("W_SEALED_INPUT", f"已月结的 {names} 用过的{STAFF if kind == PAY_COLUMNS else kind}第{row}行"
