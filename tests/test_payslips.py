@@ -11,7 +11,7 @@ import pytest
 
 from kefu_xl.core.model import CAT_FINE, CAT_REWARD, Line, Month, PersonResult, Source, Staff, Tier
 from kefu_xl.payroll.pay import PayInput, PayPolicy, compute_pay
-from kefu_xl.xlsx.payslips import (PASSWORD_HELP, encrypt_xlsx, payslip_password, payslip_passwords, payslip_workbook,
+from kefu_xl.xlsx.payslips import (ID_SCHEME, PASSWORD_HELP, encrypt_xlsx, payslip_password, payslip_passwords, payslip_workbook,
                               write_payslips)
 
 MARCH = Month(2026, 3)
@@ -72,24 +72,27 @@ def test_D12_payslip_does_not_open_without_the_password(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
 
 
-def test_D12_password_falls_back_to_staff_id_plus_id_tail(tmp_path):
+def test_D12_id_based_password_only_as_a_setting_and_with_a_warning(tmp_path):
     r = _result(id_tail="12345x")
-    assert payslip_password(r.staff) == ("K00712345X", [])
-    path = write_payslips([r], MARCH, tmp_path)[0]
+    pw, probs = payslip_password(r.staff, MARCH, None, ID_SCHEME)
+    assert pw == "K00712345X" and [p.code for p in probs] == ["W_PAYSLIP_ID_PASSWORD"]
+    path = write_payslips([r], MARCH, tmp_path, scheme=ID_SCHEME)[0]
     assert _net_cell(_open(path, "K00712345X")) == r.net
     # a number cell that lost its leading zero
-    assert payslip_password(_result(id_tail=D(12345)).staff)[0] == "K007012345"
+    assert payslip_password(_result(id_tail=D(12345)).staff, scheme=ID_SCHEME)[0] == "K007012345"
+    # without the setting the ID is never the password
+    assert payslip_password(r.staff, MARCH, b"k" * 32)[0] != "K00712345X"
 
 
-def test_D12_no_password_no_file(tmp_path):
+def test_D12_a_person_without_a_password_means_no_file_at_all(tmp_path):
     good, bad = _result(password="abc12345"), _result("K008", "王五", row=4)
     problems = []
-    paths = write_payslips([good, bad], MARCH, tmp_path, problems=problems)
-    assert [p.name for p in paths] == ["工资条_2026-03_K007_李四.xlsx"]
+    paths = write_payslips([good, bad], MARCH, tmp_path, problems=problems)  # no secret given
+    assert paths == []
     assert [(p.code, p.sheet, p.row) for p in problems] == [("E_PAYSLIP_NO_PASSWORD", "员工", 4)]
-    assert len(list(tmp_path.iterdir())) == 1
+    assert list(tmp_path.iterdir()) == []
     bad_tail = _result("K009", "赵六", id_tail="12AB")
-    assert payslip_password(bad_tail.staff)[1][0].code == "E_PAYSLIP_ID_TAIL"
+    assert payslip_password(bad_tail.staff, scheme=ID_SCHEME)[1][0].code == "E_PAYSLIP_ID_TAIL"
 
 
 def test_D12_explicit_passwords_mapping_and_batch_helper(tmp_path):
@@ -103,4 +106,4 @@ def test_D12_explicit_passwords_mapping_and_batch_helper(tmp_path):
 def test_D12_encrypt_refuses_empty_password_and_help_text_is_chinese():
     with pytest.raises(ValueError):
         encrypt_xlsx(payslip_workbook(_result(), MARCH), "")
-    assert "工号 + 身份证后六位" in PASSWORD_HELP and "工资条密码" in PASSWORD_HELP
+    assert "工号 + 身份证后六位" in PASSWORD_HELP and "工资条密码" in PASSWORD_HELP and "密钥" in PASSWORD_HELP

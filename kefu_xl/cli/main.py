@@ -167,15 +167,28 @@ def cmd_payslips(args) -> int:
                 print(format_problems(plan.problems))
                 return EXIT_INPUT
             problems: List[Problem] = []
-            written = payslips.write_payslips(plan.pays, plan.result.month, args.out, problems=problems)
+            try:
+                secret = payslips.payslip_secret()
+            except (OSError, ValueError) as e:
+                return _fail(f"无法读取或创建工资条密钥（{payslips.secret_dir()}）：{e}")
+            scheme = files.setting_of(args.workbook, payslips.SCHEME_SETTING)
+            month = plan.result.month
+            written = payslips.write_payslips(plan.pays, month, args.out, problems=problems, secret=secret,
+                                              scheme=scheme, workbook=args.workbook)
+            if any(p.is_error for p in problems):
+                print(format_problems(problems))
+                print("\n有错误，未生成任何工资条。", file=sys.stderr)
+                return EXIT_INPUT
             for p in problems:
                 print(p.message, file=sys.stderr)
-            files.log_action(args.workbook, "工资条", plan.result.month, f"生成 {len(written)} 份加密工资条到 {args.out}",
+            files.log_action(args.workbook, "工资条", month, f"生成 {len(written)} 份加密工资条到 {args.out}",
                              held=held)
     except xlsxio.WorkbookError as e:
         return _fail(str(e))
     print(f"已生成 {len(written)} 份加密工资条：{Path(args.out).resolve()}")
-    return EXIT_INPUT if any(p.is_error for p in problems) else EXIT_OK
+    print(f"密码和每人的通知消息在单独的清单中：{payslips.password_list_path(args.out, month)}"
+          "（请与工资条分开发送，发完后删除）")
+    return EXIT_OK
 
 
 def cmd_reopen(args) -> int:

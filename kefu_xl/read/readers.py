@@ -244,7 +244,8 @@ def read_staff(grid: Optional[Grid]) -> Tuple[Tuple[Staff, ...], List[Problem]]:
     t = read_table(grid, schema.STAFF)
     problems = list(t.problems)
     out: List[Staff] = []
-    seen: Dict[str, int] = {}
+    seen: Dict[str, int] = {}  # 工号 case-folded -> row
+    seen_id: Dict[str, str] = {}
     for row in t.rows:
         c = _Collector(row, problems)
         sid = c.code("id", required=True)
@@ -271,11 +272,16 @@ def read_staff(grid: Optional[Grid]) -> Tuple[Tuple[Staff, ...], List[Problem]]:
             extra["birthday"] = birthday
         for name_, v in row.extra.items():
             extra[name_] = v
-        if sid and sid in seen:
-            c._fail("id", "E_DUPLICATE_STAFF", f"工号「{sid}」重复（第 {seen[sid]} 行已有）")
+        key = sid.casefold() if sid else sid
+        if sid and key in seen:
+            same = seen_id[key] == sid
+            c._fail("id", "E_DUPLICATE_STAFF", f"工号「{sid}」重复（第 {seen[key]} 行已有）" if same else
+                    f"工号「{sid}」与第 {seen[key]} 行的「{seen_id[key]}」只差大小写：是同一个人请合并为一行，"
+                    "不是同一个人请换一个工号（Windows/macOS 上它们的工资条文件会重名）")
         if not c.ok or not sid:
             continue
-        seen[sid] = row.row
+        seen[key] = row.row
+        seen_id[key] = sid
         if status == LEFT and left is None:
             problems.append(Problem.at(row.src("left"), "W_LEFT_NO_DATE",
                                        f"员工「{name}」已离职但没有填写离职日期，按已离职处理", WARNING))

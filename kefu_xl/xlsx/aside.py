@@ -83,6 +83,7 @@ def start(fn: Callable[..., Any], *args: Any, fork: bool = True, nice: int = 0) 
     try:
         sys.stdout.flush()
         sys.stderr.flush()
+        parent = os.getpid()
         pid = os.fork()
     except OSError:
         out.close()
@@ -90,6 +91,7 @@ def start(fn: Callable[..., Any], *args: Any, fork: bool = True, nice: int = 0) 
     if pid == 0:  # the child: compute, pickle, leave without the parent's exit handlers
         code = 1
         try:
+            _die_with_parent(parent)
             gc.disable()  # a collection would touch (and copy) every page shared with the parent
             if nice:
                 os.nice(nice)
@@ -101,6 +103,18 @@ def start(fn: Callable[..., Any], *args: Any, fork: bool = True, nice: int = 0) 
         finally:
             os._exit(code)
     return Aside(fn, args, pid, out)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Linux: the kernel kills this child when its parent dies (a killed close leaves no child behind)."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before the call
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass
 
 
 @contextmanager

@@ -2042,7 +2042,7 @@ TEMP_PREFIX = ".kefu-"
 
 
 def _temp_prefix(path: Path) -> str:
-    return f"{TEMP_PREFIX}{path.name}."
+    return f"{TEMP_PREFIX}{path.name}."  # payslips.py's private folders share it
 
 
 def _temp_beside(path: Path, suffix: str) -> str:
@@ -2064,7 +2064,11 @@ def remove_stale_temps(path) -> List[str]:
     for name in names:
         if name.startswith(prefix):
             try:
-                os.unlink(path.parent / name)
+                target = path.parent / name
+                if target.is_dir() and not target.is_symlink():
+                    shutil.rmtree(target)  # a private folder of payslip temporaries
+                else:
+                    os.unlink(target)
                 gone.append(name)
             except OSError:
                 pass
