@@ -378,6 +378,7 @@ class FakeSheet:
         self.book, self._name = book, name
         self.cells, self.colors, self.formats, self.bold, self.widths = {}, {}, {}, set(), {}
         self._charts = []
+        self.api = _SheetApi()
 
     @property
     def charts(self):
@@ -388,7 +389,6 @@ class FakeSheet:
         com = FakeChartCOM(self.book, title, formulas)
         self._charts.append(FakeChart(com))
         return com
-        self.api = _SheetApi()
 
     @property
     def name(self):

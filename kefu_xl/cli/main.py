@@ -171,8 +171,8 @@ def cmd_payslips(args) -> int:
                 secret = payslips.payslip_secret()
             except (OSError, ValueError) as e:
                 return _fail(f"无法读取或创建工资条密钥（{payslips.secret_dir()}）：{e}")
-            scheme = files.setting_of(args.workbook, payslips.SCHEME_SETTING)
             month = plan.result.month
+            scheme = files.settings_of(args.workbook, month).payslip_passwords
             written = payslips.write_payslips(plan.pays, month, args.out, problems=problems, secret=secret,
                                               scheme=scheme, workbook=args.workbook)
             if any(p.is_error for p in problems):

@@ -98,6 +98,10 @@ SPECS: Tuple[Spec, ...] = (
     Spec("发薪月", "pay_month", "choice", PAY_NEXT_MONTH, choices=((PAY_NEXT_MONTH, PAY_NEXT_MONTH), ("当月", "当月")),
          note="次月=本月工资下月发薪日发放；当月", stage=PAYROLL),  # D-12, payroll.payday
     Spec("小红花领导", "flower_leaders", "text", "", listed=False),  # C-7: engine.flowers.leaders
+    Spec("工资条密码方式", "payslip_passwords", "choice", "密钥",
+         choices=(("密钥", "密钥"), ("工号+身份证后六位", "工号+身份证后六位"), ("工号身份证后六位", "工号+身份证后六位")),
+         note="密钥=由本机密钥算出（默认）；工号+身份证后六位=旧方式，容易被猜中（xlsx/payslips.py）",
+         stage=PAYROLL, listed=False),
     # ---------------------------------------------------------------- payroll (payroll.pay docstring)
     Spec("最低工资", "min_wage", "money", "2490", _D(0), None, aliases=("最低工资标准", "当地最低工资", "月最低工资"),
          note="当地月最低工资（浙江一档 2024-01 起 2490；上海 2025-07 起 2740；北京 2025-09 起 2540）", stage=PAYROLL),

@@ -159,13 +159,13 @@ def log_action(path, action: str, month: Month, detail: str, user: Optional[str]
     replace_sheets(path, [sheet], held)
 
 
-def setting_of(path, key: str) -> str:
-    """One 参数 value as text (blank when absent), read on its own (e.g. 工资条密码方式 for payslips)."""
-    from ..read.readers import read_settings, setting_value
-    from ..core import values
+def settings_of(path, month: Optional[Month] = None):
+    """The 参数 in force in `month` (core/settings.py), read on their own (e.g. 工资条密码方式 for payslips)."""
+    from ..core import settings
+    from ..read.readers import read_settings
     grids = xlsxio.read_grids(path, [schema.SETTINGS.name])
-    settings, _ = read_settings(grids.get(schema.SETTINGS.name))
-    return values.text(setting_value(settings, key)).replace(" ", "")
+    rows, _ = read_settings(grids.get(schema.SETTINGS.name))
+    return settings.read(rows).at(month)
 
 
 def check_file(path, month: Optional[Month] = None, as_of: Optional[dt.date] = None):
