@@ -160,8 +160,23 @@ def compute(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt.da
         if h.month < result.month:
             history.setdefault(h.staff_id, []).append(h)
     pays, p = payroll.compute_payroll(inputs, policy, history)
-    problems += p
+    problems += _one_tier_problem(p, book)
     return result, pays, problems
+
+
+def _one_tier_problem(problems: List[Problem], book: Book) -> List[Problem]:
+    """Everyone without a 等级 because the column's header was overwritten: one problem naming the
+    header, not one per person."""
+    no_tier = [x for x in problems if x.code == "E_PAY_NO_TIER"]
+    if len(no_tier) < 2 or any(s.tier for s in book.staff):
+        return problems
+    known = set(schema.STAFF.headers) | {c.key for c in schema.STAFF.columns}
+    unknown = sorted({str(k) for s in book.staff for k in s.extra if str(k) not in known and not str(k).isascii()})
+    hint = f"（表头中不认识的列：{'、'.join('「' + u + '」' for u in unknown[:5])}）" if unknown else ""
+    one = Problem("E_PAY_NO_TIER", f"「员工」表没有「等级」列，或它的表头被改写了{hint}：所有 {len(no_tier)} 人都没有等级，"
+                                   "基本工资无法确定；请把该列的表头改回「等级」", schema.STAFF.name, no_tier[0].row and 1,
+                  "等级")
+    return [x for x in problems if x.code != "E_PAY_NO_TIER"] + [one]
 
 
 ASIDE_EVENTS = 5000  # from this many events the seal is computed by a child process (aside.py) on Linux

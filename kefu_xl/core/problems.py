@@ -24,6 +24,8 @@ CODES: Dict[str, str] = {
     "E_BAD_MONTH": "月份无法识别",
     "E_BAD_BOOL": "应填 是 或 否",
     "E_OUT_OF_RANGE": "数值超出允许范围",
+    "E_BAD_AMOUNT": "基本工资、社保基数或专项附加扣除为负数或大得不合理",
+    "W_DUPLICATE_COLUMN": "同一列名出现两次，只读取第一列",
     # ------------------------------------------------------------ 员工 / 等级
     "E_DUPLICATE_STAFF": "工号重复",
     "E_STAFF_VALUE": "员工信息的值无法使用",
@@ -125,8 +127,14 @@ CODES: Dict[str, str] = {
     "E_PAY_HISTORY": "「工资历史」表的行被改坏",
     "E_SEALED_EDIT": "已月结月份的事件被修改",
     "W_SEALED_INPUT": "已月结月份用过的输入被修改",
+    "E_SEALED_WRITTEN": "月结写入的内容（历史、工资历史、结果、工资表、操作记录）被修改或删除",
+    "E_SEAL_CHAIN": "封存链缺失、断开或与封存记录不符",
+    "W_SEAL_LEGACY": "该月是用旧版封存的，月结后的修改只能部分发现",
+    "E_SEALED_PAY": "已月结月份按当前输入算出的工资与封存时不同，未生成工资条",
     "E_PAYSLIP_NO_PASSWORD": "无法为工资条设置密码",
     "E_PAYSLIP_ID_TAIL": "身份证后六位不正确，无法设置工资条密码",
     "W_PAYSLIP_WEAK_PASSWORD": "工资条密码过于简单",
     "W_DYNAMIC_ARRAY": "KEFU 函数已不是动态数组公式（文件被其他软件另存过）",
+    "W_PAYSLIP_ID_PASSWORD": "工资条密码按工号+身份证后六位生成，容易被猜中",
+    "E_PAYSLIP_NAME": "姓名或工号无法作为工资条文件名（只有不可见字符，或只差大小写）",
 }

@@ -118,10 +118,33 @@ def locate_header(grid: Optional[Grid], spec: SheetSpec) -> Located:
                                     spec.name, header_row, col.header))
     headers = {k: written[i] for k, i in found.items()}
     cols = {k: grid.first_col + i for k, i in found.items()}
+    problems += _duplicate_columns(spec, found, written, header_row, grid.first_col)
     for (r, c) in _merged_data_cells(grid, header_row):
         problems.append(Problem("E_MERGED", "数据区不能有合并单元格，请取消合并并在每个单元格填写", spec.name, r,
                                 _header_at(headers, cols, c), col=c))
     return Located(spec, found, written, hdr_idx, header_row, cols, tuple(problems))
+
+
+def _duplicate_columns(spec: SheetSpec, found: Dict[str, int], written: Dict[int, str], header_row: int,
+                       first_col: int) -> List[Problem]:
+    """A header written twice: only the first column is read; say so (W_DUPLICATE_COLUMN)."""
+    out: List[Problem] = []
+    used = set(found.values())
+    first_of: Dict[str, int] = {}
+    for i, text in sorted(written.items()):
+        key = schema.match_columns(spec, [text])[0]
+        k = next(iter(key), None) if key else None
+        name = k or text
+        if name in first_of or (k is not None and k in found and found[k] != i and i not in used):
+            j = first_of.get(name, found.get(k, i))
+            out.append(Problem("W_DUPLICATE_COLUMN", f"工作表「{spec.name}」的列「{text}」出现了两次（第 "
+                                                     f"{schema.col_letter(first_col + j)} 列和第 "
+                                                     f"{schema.col_letter(first_col + i)} 列），只读取第一列，"
+                                                     "另一列被忽略；请删除或改名其中一列", spec.name, header_row, text,
+                               WARNING, first_col + i))
+        else:
+            first_of[name] = i
+    return out
 
 
 def read_table(grid: Optional[Grid], spec: SheetSpec) -> Table:

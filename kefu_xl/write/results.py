@@ -61,9 +61,21 @@ def details_rows(result: MonthResult) -> List[Tuple]:
             shown = points.get(pts)
             if shown is None:
                 shown = points[pts] = _points(pts)
+            note = ln.note
+            if len(note) > CELL_CHARS:
+                note = cap_text(note)
             add((month, sid, name, ln.date, ln.rule, shown, ln.amount, ln.category, ln.source, ln.event_row or None,
-                 ln.note))
+                 note))
     return out
+
+
+CELL_CHARS = 32767  # Excel's limit for the text of one cell
+_CUT = "…（已截断）"
+
+
+def cap_text(text: str) -> str:
+    """A text cut to fit one Excel cell, saying so."""
+    return text if len(text) <= CELL_CHARS else text[:CELL_CHARS - len(_CUT)] + _CUT
 
 
 def details_sheet(result: MonthResult) -> SheetOut:
