@@ -10,7 +10,7 @@ from kefu_xl.read.tables import grid_from_text
 from kefu_xl.rules import presets
 from tests.util import STAFF, grids
 
-CARRIED = ("历史", "工资历史", "封存", "操作记录", "结转")
+CARRIED = ("历史", "工资历史", "封存", "封存链", "操作记录", "结转")
 
 
 def rules_with(**changes) -> List[dict]:

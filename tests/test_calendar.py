@@ -36,7 +36,7 @@ def _close(events, month, written=None, as_of=None, holidays=None):
     g = grids("tmall-30", HEAD + "\n" + events, month=month)
     if holidays is not None:
         g["节假日"] = grid_from_text("节假日", holidays)
-    for name in ("历史", "工资历史", "封存", "结转", "操作记录"):
+    for name in ("历史", "工资历史", "封存", "封存链", "结转", "操作记录"):
         if written and name in written:
             g[name] = written[name]
     plan = closing.plan_close(closing.load(g), as_of=as_of)
