@@ -153,3 +153,50 @@ def test_D12_payslips_command_cleans_what_a_killed_run_left_and_logs_once(tmp_pa
     assert len(list(out.glob("*.xlsx"))) == 20 and not list(out.glob(".payslip-*"))
     rows = list(csv.reader((tmp_path / "slips-密码-2026-10.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert len(rows) == 21 and all(r[3] and r[3] in r[4] for r in rows[1:])
+
+
+def _slip_rows(out: Path, month: Month) -> dict:
+    """工号 -> the payslip's rows down to 实发合计 (decrypted with the listed password)."""
+    from openpyxl import load_workbook
+    got = {}
+    for row in list(csv.reader(payslips.password_list_path(out, month).read_text(encoding="utf-8-sig")
+                               .splitlines()))[1:]:
+        ws = load_workbook(io.BytesIO(_plain(out / row[2], row[3]))).active
+        rows = []
+        for r in ws.iter_rows(values_only=True):
+            rows.append(tuple(r))
+            if r[0] == "实发合计":
+                break
+        got[row[0]] = rows
+    return got
+
+
+def test_D12_sealed_month_payslips_on_file_are_the_sealed_figures_after_a_tier_base_is_raised(tmp_path):
+    """Issue 21 item 2: raising 初级's 基本工资 (4,000 -> 8,000) after October's close changes no October
+    payslip; payslips says it built them from the sealed figures."""
+    book = files.init_workbook(tmp_path / "book.xlsm", demo=True)
+    assert files.close_file(book, Month(2026, 10)).exit_code == 0
+    run = [sys.executable, "-m", "kefu_xl", "payslips", str(book), "--month", "2026-10", "--out"]
+    p = subprocess.run(run + [str(tmp_path / "before")], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    before = _slip_rows(tmp_path / "before", Month(2026, 10))
+    junior = [sid for sid, rows in before.items() if any(r[:2] == ("基本工资", 4000) for r in rows)]
+    assert junior
+    tiers = None
+    with zipfile.ZipFile(book) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/") and b'<c r="B3" s="8"><v>4000</v></c>' in z.read(name):
+                tiers = name
+    src = tmp_path / "src.xlsm"
+    book.rename(src)
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == tiers:
+                data = data.replace(b'<c r="B3" s="8"><v>4000</v></c>', b'<c r="B3" s="8"><v>8000</v></c>')
+            zout.writestr(info, data)
+    p = subprocess.run(run + [str(tmp_path / "after")], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert "2026-10 已月结" in p.stderr and "封存" in p.stderr and "Traceback" not in p.stderr
+    after = _slip_rows(tmp_path / "after", Month(2026, 10))
+    assert after == before  # every figure of every payslip, to the fen

@@ -238,16 +238,87 @@ def test_every_field_of_a_rule_changed_alone_is_reported(closed, header):
 
 
 # ---------------------------------------------------------------- payslips of a sealed month
-def test_payslips_of_a_sealed_month_refused_when_a_tier_base_changed_after_the_close(closed):
+# K01 张三 in October (tmall-30, 初级): score 30 基础分 + 3 少扣分 − 1 (态度投诉, the 2nd; the 1st is 警告) = 32,
+# 7 points over 25 × 1% (A2-7) of the 15% bonus 600.00 = 42.00, so 绩效奖金 642.00; 基本工资 4,000.00;
+# 工龄工资 2 full years × 50 = 100.00 (D-2); 应发 4,742.00.  社保基数 6,000: 养老 8% 480.00, 医疗 2% 120.00,
+# 失业 0.5% 30.00, 公积金 5% 300.00 = 930.00; 个税 0 (4,742 − 5,000 − 930 − 1,000 < 0); 实发 3,812.00.
+K01_OCT = {"base_pay": "4000.00", "seniority_pay": "100.00", "performance_bonus": "642.00", "gross": "4742.00",
+           "pension": "480.00", "medical": "120.00", "unemployment": "30.00", "housing_fund": "300.00",
+           "deductions_total": "930.00", "tax": "0", "net": "3812.00"}
+
+
+def _k01(plan):
+    r = next(r for r in plan.pays if r.staff.id == "K01")
+    return {k: str(getattr(r, k)) for k in K01_OCT}
+
+
+def test_D2_A2_7_sealed_october_payslip_is_the_sealed_figures_after_a_tier_base_is_raised(closed):
     g, props = closed
+    assert _k01(closing.plan_close(closing.load(g, props), OCT)) == K01_OCT
     base = _col(g, "等级", "基本工资")
     raised = _edit(g, "等级", lambda rows: [r.__setitem__(base, (r[base] or 0) * 2) for r in rows[1:]])
+    # today's inputs would pay K01 a base of 8,000.00 for October ...
+    _, today, _ = closing.compute(closing.load(raised, props), OCT)
+    assert next(r for r in today if r.staff.id == "K01").base_pay == 8000
+    # ... the sealed October payslip stays what was paid, to the fen, with a warning naming the month
     plan = closing.plan_close(closing.load(raised, props), OCT)
-    assert plan.refused  # already closed
+    assert plan.refused and not plan.errors  # already closed; the payslips are still there to make
+    assert _k01(plan) == K01_OCT
+    warned = [p for p in plan.problems if p.code == "W_SEALED_PAY"]
+    assert len(warned) == 1 and "2026-10 已月结" in warned[0].message and "张三" in warned[0].message
+    assert not next(r for r in plan.pays if r.staff.id == "K01").items  # no 明细 lines of another pay
+    same = closing.plan_close(closing.load(g, props), OCT)
+    assert not [p for p in same.problems if p.code.endswith("SEALED_PAY")]
+
+
+def test_D5_sealed_october_payslip_keeps_the_social_insurance_base_it_used(closed):
+    """A new 社保基数 (9,000 from now on) does not reach October's payslip: 养老 8% of 6,000 = 480.00."""
+    g, props = closed
+    edited = _edit(g, "员工", lambda rows: rows[1].__setitem__(_col(g, "员工", "社保基数"), 9000))
+    plan = closing.plan_close(closing.load(edited, props), OCT)
+    assert _k01(plan) == K01_OCT and [p.code for p in plan.problems if p.code == "W_SEALED_PAY"] == ["W_SEALED_PAY"]
+
+
+def _figures_edit(g, fn):
+    def edit(rows):
+        for r in rows:
+            if r[2] == seal.FIGURES and r[3] and '"id":"K01"' in r[4]:
+                r[4] = fn(r[4])
+    return _edit(g, "封存", edit)
+
+
+@pytest.mark.parametrize("what,fn", [
+    ("net raised", lambda t: t.replace('"net":"3812.00"', '"net":"9812.00"')),
+    ("pension split changed", lambda t: t.replace('"pension":"480.00"', '"pension":"470.00"')),
+    ("not figures any more", lambda t: "手工改过"),
+])
+def test_edited_sealed_figures_are_an_error_never_a_silent_recompute(closed, what, fn):
+    g, props = closed
+    bad = _figures_edit(g, fn)
+    row = next(i + 1 for i, r in enumerate(bad["封存"].rows) if r[2] == seal.FIGURES and r[3]
+               and ('"id":"K01"' in str(r[4]) or "手工" in str(r[4])))
+    plan = closing.plan_close(closing.load(bad, props), OCT)
+    hit = [p for p in plan.errors if p.code == "E_SEALED_FIGURES"]
+    assert hit and all(p.sheet == "封存" and p.column == "行指纹" and p.row for p in hit), plan.errors
+    assert any(p.row == row for p in hit) and "2026-10" in hit[0].message
+    assert not any(r.staff.id == "K01" and str(r.net) == "9812.00" for r in plan.pays)
+    assert _check(bad, props).exit_code == 1  # check reports it too, and it blocks the next close
+
+
+def test_a_seal_without_figures_still_refuses_a_changed_pay(closed):
+    """Seals of the first v2 closes hold no figures: their payslips are refused where today's pay differs."""
+    g, props = closed
+    old = _edit(g, "封存", lambda rows: rows.__setitem__(slice(None), [r for r in rows if r[2] != seal.FIGURES]))
+    loaded = closing.load(old, props)
+    s = next(iter(loaded.seals.values()))
+    props = {seal.HEAD_PROPERTY: seal.link("", OCT, 1, s.digests())}
+    old = _edit(old, "封存链", lambda rows: rows[1].__setitem__(2, props[seal.HEAD_PROPERTY]))
+    assert [p for p in _problems(old, props) if p.is_error] == []
+    base = _col(g, "等级", "基本工资")
+    raised = _edit(old, "等级", lambda rows: [r.__setitem__(base, (r[base] or 0) * 2) for r in rows[1:]])
+    plan = closing.plan_close(closing.load(raised, props), OCT)
     pay = [p for p in plan.errors if p.code == "E_SEALED_PAY"]
     assert pay and all("2026-10 已月结" in p.message for p in pay)
-    same = closing.plan_close(closing.load(g, props), OCT)
-    assert not same.errors
 
 
 # ---------------------------------------------------------------- on files

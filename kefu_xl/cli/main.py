@@ -166,6 +166,9 @@ def cmd_payslips(args) -> int:
             if plan.errors:
                 print(format_problems(plan.problems))
                 return EXIT_INPUT
+            for p in plan.problems:
+                if p.code == "W_SEALED_PAY":  # a sealed month: its payslips are its sealed figures
+                    print(p.message, file=sys.stderr)
             problems: List[Problem] = []
             try:
                 secret = payslips.payslip_secret()

@@ -8,6 +8,7 @@ same answers.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,6 +18,7 @@ from ..xlsx import aside
 from ..engine import month as engine
 from ..engine import carry
 from ..payroll import pay as payroll
+from ..payroll import figures as pay_figures
 from ..payroll import payday
 from ..write import board as dashboard
 from ..write import reports
@@ -26,7 +28,7 @@ from . import seal
 from ..write import results as writers
 from ..core.grid import Grid, SheetOut
 from ..core.settings import PAYROLL
-from ..core.model import ERROR, HistoryRow, Month, MonthResult, Problem
+from ..core.model import ERROR, WARNING, HistoryRow, Month, MonthResult, Problem, Source
 from ..read.readers import Book, read_book, read_table
 
 PAY_SHEETS = ("工资表", "工资条", "工资历史")
@@ -213,6 +215,66 @@ def sealed_pay_problems(loaded: Loaded, month: Month, pays: Sequence[payroll.Pay
     return out
 
 
+def sealed_pays(loaded: Loaded, month: Month, pays: Sequence[payroll.PayResult]
+                ) -> Tuple[Tuple[payroll.PayResult, ...], List[Problem]]:
+    """A closed month's pay as its close sealed it (payslips of a sealed month show what was paid).
+
+    Each person's figures come from the seal (封存, 工资条数据), checked against the seal's digests
+    (an edited figure is an error, never a silent recompute).  `pays`, worked out from today's inputs,
+    only lend their money lines (明细) to the people whose pay they still give, and name the people
+    they would pay differently (a warning).  A seal without figures (sealed by an earlier kefu-xl):
+    today's pay, refused where it differs from the sealed one (sealed_pay_problems)."""
+    closed = closed_months(loaded.book.history)
+    s = loaded.seals.get((month, closed.get(month, 0)))
+    if s is None or s.legacy:
+        return tuple(pays), []
+    lines = s.figures()
+    if lines is None:
+        return tuple(pays), sealed_pay_problems(loaded, month, pays)
+    restore = f"无法按封存的数字生成 {month} 的工资条；请用 .bak 备份或月结前的副本恢复工作簿（或先 reopen 该月再重新月结）"
+    first = lines[0][0] if lines else 0
+    col = schema.SEALS.column("items").header
+    bad = seal.figures_problems(s, restore)
+    if bad:
+        return (), bad
+    today = {r.staff.id.casefold(): r for r in pays}
+    staff = {st.id.casefold(): st for st in loaded.book.staff}
+    out: List[payroll.PayResult] = []
+    for row, text in lines:
+        try:
+            r = pay_figures.from_text(text, month, lambda sid: staff.get(sid.casefold()))
+        except pay_figures.FiguresError:
+            return (), [Problem("E_SEALED_FIGURES", f"「封存」第{row}行不是可读的工资条数据（被手工改过）；{restore}",
+                                schema.SEALS.name, row, col)]
+        out.append(r)
+    people = [(r.staff.id, payroll._row(r)) for r in out]
+    if seal.person_pay_digest(people) != s.digest("工资条"):
+        return (), [Problem("E_SEALED_FIGURES", f"「封存」中 {month} 的工资条数据与封存的每人工资摘要不符（被改动过）；{restore}",
+                            schema.SEALS.name, first, col)]
+    differ: List[payroll.PayResult] = []
+    for i, r in enumerate(out):
+        now = today.pop(r.staff.id.casefold(), None)
+        if now is not None and seal._written_key(payroll._row(now)) == seal._written_key(people[i][1]):
+            out[i] = dataclasses.replace(r, items=now.items)
+        else:
+            differ.append(r)
+    problems: List[Problem] = []
+    if differ:
+        names = "、".join(f"「{r.staff.name or r.staff.id}」" for r in differ[:5]) + ("等" if len(differ) > 5 else "")
+        st = differ[0].staff
+        problems.append(Problem.at(st.src.at("工号", 0) if st.src is not None and st.src.row else
+                                   Source(schema.SEALS.name, first, col), "W_SEALED_PAY",
+                                   f"{month} 已月结：{names}共 {len(differ)} 人按当前「员工」「等级」「规则」等算出的工资"
+                                   f"与封存时不同（月结后有输入被修改）；他们的工资条按 {month} 月结时封存的数字生成，不含明细行，"
+                                   f"月结后的修改不影响已封存的月份（如需按新内容重算，请先 reopen 该月）", WARNING))
+    if today:
+        names = "、".join(f"「{r.staff.name or r.staff.id}」" for r in list(today.values())[:5])
+        problems.append(Problem("W_SEALED_PAY", f"{month} 已月结：{names}共 {len(today)} 人不在 {month} 的封存中"
+                                                f"（月结后才加入「员工」或改了工号），没有为他们生成工资条",
+                                schema.STAFF.name, 0, "", WARNING))
+    return tuple(out), problems
+
+
 def plan_close(loaded: Loaded, month: Optional[Month] = None, as_of: Optional[dt.date] = None,
                user: str = "", now: Optional[dt.datetime] = None) -> Plan:
     book = loaded.book
@@ -238,7 +300,8 @@ def _plan_close(loaded: Loaded, month: Optional[Month], as_of: Optional[dt.date]
     if any(p.is_error for p in problems):
         return Plan(m, result, pays, tuple(problems))
     if m in closed:
-        problems += sealed_pay_problems(loaded, m, pays)
+        pays, p = sealed_pays(loaded, m, pays)
+        problems += p
         msg = f"{m} 已经月结过（第 {closed[m]} 版），不能重复月结；如需更正请先 kefu-xl reopen --month {m} --reason …"
         return Plan(m, result, pays, tuple(problems), refused=msg)
     version = versions(book.history).get(m, (0, False))[0] + 1
@@ -275,7 +338,8 @@ def _plan_close(loaded: Loaded, month: Optional[Month], as_of: Optional[dt.date]
     written = seal.written_digests(writers.history_rows(new_rows),
                                    [r for r in pay_hist_sheet.rows if r[0] == month_text], log, results,
                                    pay_table, people)
-    new_seals, digests = seal.seal_rows(fps, m, version, written, seal.person_pay_items(people), inputs)
+    new_seals, digests = seal.seal_rows(fps, m, version, written, seal.person_pay_items(people), inputs,
+                                        [(r.staff.id, pay_figures.to_text(r)) for r in pays])
     previous = loaded.chain[-1].link if loaded.chain else ""
     head = seal.link(previous, m, version, digests)
     chain = tuple(loaded.chain_rows) + ((month_text, version, head, previous, stamp),)

@@ -9,7 +9,9 @@ per kind:
 * the events it did not count (事件未计入: 待审, 公示中, 异议中 ...), by what
   they are about only (date, person, rule): they may still change;
 * what the close wrote for the month: its 历史 rows, 工资历史 rows, 结果,
-  工资表, the 操作记录 up to its own line, and each person's pay (工资条).
+  工资表, the 操作记录 up to its own line, and each person's pay (工资条);
+* each person's payslip figures (工资条数据, one JSON line a person,
+  payroll/figures.py): a sealed month's payslips are built from them.
 
 Each group has a part-0 row holding the full SHA-256 of the group (rows
 sorted: reordering rows is not an edit) and, for inputs, locator rows
@@ -58,7 +60,9 @@ UNCOUNTED = "事件未计入"
 OTHER_INPUTS = (("holidays", "节假日"), ("transfers", "调动"), ("orders", "订单"), ("weeks", "周计划"), ("exams", "考试"))
 KINDS = (EVENTS, STAFF, PAY_COLUMNS, RULES, TIERS, SETTINGS, METRICS, IMPORT_MAP) + tuple(k for _, k in OTHER_INPUTS)
 WRITTEN = ("历史", "工资历史", "结果", "工资表", "操作记录", "工资条")  # what the close wrote
-ALL_GROUPS = KINDS + (UNCOUNTED,) + WRITTEN
+FIGURES = "工资条数据"  # each person's payslip figures as sealed (payroll/figures.py), one row a person
+ALL_GROUPS = KINDS + (UNCOUNTED,) + WRITTEN + (FIGURES,)
+OPTIONAL_GROUPS = (FIGURES,)  # groups older seals lack: in a link only when the seal has them
 CELL_ITEMS = 1500  # locators per cell (about 30,000 characters: under Excel's 32,767)
 LOCATOR = 16  # hex digits of a row's SHA-256 kept to locate it
 DIGEST = "sha256 "
@@ -404,8 +408,11 @@ def input_digests(fps: Dict[str, List[Tuple[int, str, str]]]) -> Dict[str, str]:
 
 def seal_rows(fps: Dict[str, List[Tuple[int, str, str]]], month: Month, version: int,
               written: Mapping[str, Tuple[str, int]], pay_items: Mapping[str, str] = None,
-              inputs: Optional[Mapping[str, str]] = None) -> Tuple[List[Tuple], Dict[str, str]]:
-    """Rows of the 封存 sheet for one closed month and version, and each group's digest."""
+              inputs: Optional[Mapping[str, str]] = None, figures: Optional[Sequence[str]] = None
+              ) -> Tuple[List[Tuple], Dict[str, str]]:
+    """Rows of the 封存 sheet for one closed month and version, and each group's digest.
+    `figures`: (工号, payslip figures) of each person (payroll/figures.py), kept whole (one row a person);
+    each person's item of 工资条明细 then ends with the locator of its figures row."""
     rows: List[Tuple] = []
     inputs = inputs or input_digests(fps)
     digests: Dict[str, str] = {}
@@ -426,16 +433,30 @@ def seal_rows(fps: Dict[str, List[Tuple[int, str, str]]], month: Month, version:
         d, count = written[kind]
         digests[kind] = d
         rows.append((m, version, kind, count, DIGEST + d))
-    items = sorted(f"{_label_fp(sid)}:{fp}" for sid, fp in (pay_items or {}).items())
+    figs = dict(figures or ())
+    items = sorted(f"{_label_fp(sid)}:{fp}" + (f":{_label_fp(figs[sid])}" if sid in figs else "")
+                   for sid, fp in (pay_items or {}).items())
     for n, i in enumerate(range(0, len(items), CELL_ITEMS), start=1):
         rows.append((m, version, "工资条明细", n, " ".join(items[i:i + CELL_ITEMS])))
+    if figures is not None:
+        texts = [t for _, t in figures]
+        d = digests[FIGURES] = figures_digest(texts)
+        rows.append((m, version, FIGURES, 0, DIGEST + d))
+        rows += [(m, version, FIGURES, n, text) for n, text in enumerate(texts, start=1)]
     return rows, digests
+
+
+def figures_digest(texts: Iterable[str]) -> str:
+    """The full digest of a month's sealed payslip figures (one text a person)."""
+    return _group_digest(FIGURES, (hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts))
 
 
 def link(previous: str, month: Month, version: int, digests: Mapping[str, str]) -> str:
     """The chain link of one seal: SHA-256 of the previous link and every group's digest."""
     h = hashlib.sha256(f"{previous}\x1f{month}\x1f{version}".encode("utf-8"))
     for kind in ALL_GROUPS:
+        if kind in OPTIONAL_GROUPS and kind not in digests:
+            continue
         h.update(f"\x1e{kind}\x1f{digests.get(kind, '')}".encode("utf-8"))
     return h.hexdigest()
 
@@ -457,6 +478,7 @@ class Seal:
     month: Month
     version: int
     packed: Dict[str, List[Tuple[int, object]]]  # kind -> [(段, cell)] as read
+    where: Dict[int, int] = field(default_factory=dict, compare=False)  # 段 of a FIGURES row -> its 封存 row
     _unpacked: Dict[str, Dict[str, List[int]]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -509,15 +531,54 @@ class Seal:
                     out[item] = out.get(item, 0) + 1
         return out
 
+    def figures(self) -> Optional[List[Tuple[int, str]]]:
+        """(封存 row, text) of each person's sealed payslip figures, in 段 order; None: this seal has none."""
+        if self.digest(FIGURES) is None:
+            return None
+        from ..core import values
+        return [(self.where.get(part, 0), cell if isinstance(cell, str) else values.text(cell)) for part, cell in sorted(
+            self.packed.get(FIGURES, ()), key=lambda x: x[0]) if part]
+
     def people(self) -> Dict[str, str]:
         """Label hash of 工号 -> locator of the person's sealed pay row."""
+        return {a: b[0] for a, b in self._people().items()}
+
+    def figure_locators(self) -> Dict[str, str]:
+        """Label hash of 工号 -> locator of the person's sealed figures row (seals with figures)."""
+        return {a: b[1] for a, b in self._people().items() if len(b) > 1}
+
+    def _people(self) -> Dict[str, List[str]]:
         from ..core import values
         out = {}
         for part, cell in self.packed.get("工资条明细", ()):
             for item in values.text(cell).split():
                 a, _, b = item.partition(":")
-                out[a] = b
+                out[a] = b.split(":")
         return out
+
+    def edited_figures(self) -> List[int]:
+        """The 封存 rows of figures that are not what the close sealed (by their locators; a figures row
+        whose 工号 was edited is not found either way); [] when every row has its locator."""
+        lines = self.figures() or []
+        want = self.figure_locators()
+        out, seen = [], set()
+        for row, text in lines:
+            sid = _figures_id(text)
+            lab = _label_fp(sid) if sid is not None else None
+            if lab is None or lab in seen or want.get(lab) != _label_fp(text):
+                out.append(row)
+            seen.add(lab)
+        return out
+
+
+def _figures_id(text: str) -> Optional[str]:
+    import json
+    try:
+        d = json.loads(text)
+    except (TypeError, ValueError):
+        return None
+    sid = d.get("id") if isinstance(d, dict) else None
+    return sid if isinstance(sid, str) else None
 
 
 def read_seals(grid: Optional[Grid]) -> Tuple[Dict[Tuple[Month, int], Seal], List[Tuple]]:
@@ -528,6 +589,7 @@ def read_seals(grid: Optional[Grid]) -> Tuple[Dict[Tuple[Month, int], Seal], Lis
     t = read_table(grid, schema.SEALS)
     raw: List[Tuple] = []
     acc: Dict[Tuple[Month, int], Dict[str, List[Tuple[int, object]]]] = {}
+    where: Dict[Tuple[Month, int], Dict[int, int]] = {}
     for row in t.rows:
         vals = [row.get(c.key) for c in schema.SEALS.columns]
         raw.append(tuple(vals))
@@ -541,7 +603,9 @@ def read_seals(grid: Optional[Grid]) -> Tuple[Dict[Tuple[Month, int], Seal], Lis
             continue
         kind = values.text(row.get("kind"))
         acc.setdefault((m, version), {}).setdefault(kind, []).append((part, row.get("items")))
-    return {k: Seal(k[0], k[1], packed) for k, packed in acc.items()}, raw
+        if kind == FIGURES:
+            where.setdefault((m, version), {})[part] = row.row
+    return {k: Seal(k[0], k[1], packed, where.get(k, {})) for k, packed in acc.items()}, raw
 
 
 def latest_seals(seals: Mapping[Tuple[Month, int], Seal]) -> Dict[Month, Seal]:
@@ -641,6 +705,7 @@ def check(book: Book, seals: Mapping[Tuple[Month, int], Seal], closed: Mapping[M
                 by_month.setdefault((kind, row, label, what), []).append(m)
         if written is not None:
             problems += _check_written(m, seal, written, closed)
+        problems += figures_problems(seal, REOPEN_HINT.format(m=m))
     for (kind, row, label, what), months in sorted(by_month.items(), key=lambda x: (KINDS.index(x[0][0]), x[0][1],
                                                                                     x[0][2], x[0][3])):
         names = "、".join(str(m) for m in months)
@@ -649,6 +714,22 @@ def check(book: Book, seals: Mapping[Tuple[Month, int], Seal], closed: Mapping[M
                                              f"（{label}）{col}{what}；{WARN_HINT}",
                            STAFF if kind == PAY_COLUMNS else kind, row, WARNING))
     return problems
+
+
+def figures_problems(seal: Seal, hint: str) -> List[Problem]:
+    """E_SEALED_FIGURES at each 封存 row of a sealed month's payslip figures that was edited (or one
+    problem when rows were deleted or added and none can be named)."""
+    lines = seal.figures()
+    if lines is None or figures_digest(t for _, t in lines) == seal.digest(FIGURES):
+        return []
+    col = schema.SEALS.column("items").header
+    m = seal.month
+    rows = seal.edited_figures()
+    if not rows:
+        return [Problem("E_SEALED_FIGURES", f"{m} 已月结，但「封存」中它的工资条数据（{FIGURES}）有行被删除或增加过，"
+                                            f"与封存的摘要不符；{hint}", schema.SEALS.name, lines[0][0] if lines else 0, col)]
+    return [Problem("E_SEALED_FIGURES", f"{m} 已月结，但「封存」第{r}行（{m} 的工资条数据）被修改过，与封存时不符；{hint}",
+                    schema.SEALS.name, r, col) for r in rows]
 
 
 def _located(seal: Seal, kind: str, now: Sequence[Tuple[int, str, str]]) -> List[Tuple[int, str, str]]:

@@ -131,6 +131,8 @@ CODES: Dict[str, str] = {
     "E_SEAL_CHAIN": "封存链缺失、断开或与封存记录不符",
     "W_SEAL_LEGACY": "该月是用旧版封存的，月结后的修改只能部分发现",
     "E_SEALED_PAY": "已月结月份按当前输入算出的工资与封存时不同，未生成工资条",
+    "W_SEALED_PAY": "已月结月份的工资条按封存的数字生成（按当前输入算出的工资不同）",
+    "E_SEALED_FIGURES": "封存的工资条数据被修改过，不能按它生成工资条",
     "E_PAYSLIP_NO_PASSWORD": "无法为工资条设置密码",
     "E_PAYSLIP_ID_TAIL": "身份证后六位不正确，无法设置工资条密码",
     "W_PAYSLIP_WEAK_PASSWORD": "工资条密码过于简单",
