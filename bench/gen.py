@@ -60,7 +60,7 @@ from kefu_xl.core.grid import SheetOut  # noqa: E402
 from kefu_xl.core.model import HistoryRow, Month  # noqa: E402
 from kefu_xl.payroll.pay import PayHistory, pay_history_sheet  # noqa: E402
 
-VERSION = 3  # bump when the generated content changes (cached files are named with it)
+VERSION = 5  # bump when the generated content changes (cached files are named with it)
 SIZES = {"S": (200, 20_000), "M": (2_000, 200_000), "L": (5_000, 500_000)}
 MONTH = Month(2026, 11)
 HISTORY_MONTHS = 12
@@ -225,6 +225,30 @@ def past_month(staff: Sequence[Dict], m: Month, per_person: float, digest: str, 
     return history, pay
 
 
+def _figures(staff: Sequence[Dict], pay: Sequence[PayHistory], m: Month) -> List[Tuple[str, str]]:
+    """Each person's sealed payslip figures of a past month (payroll/figures.py), as a close keeps them in 封存."""
+    from kefu_xl.core.model import Staff
+    from kefu_xl.payroll import figures
+    from kefu_xl.payroll.pay import PayResult
+    by_id = {s["id"]: s for s in staff}
+    out = []
+    for h in pay:
+        s = by_id[h.staff_id]
+        si = h.social_insurance
+        r = PayResult(Staff(h.staff_id, s["name"], s["tier"], group=s["group"]), m, s["tier"],
+                      base_pay=(h.gross * Decimal("0.7")).quantize(Decimal("0.01")), seniority_pay=Decimal(100),
+                      bonus_standard=Decimal(600), performance_bonus=Decimal(642), gross=h.gross,
+                      guarantee_basis=h.guarantee_basis, guarantee_due=h.guarantee_due, si_base=Decimal(6000),
+                      hf_base=Decimal(6000), pension=(si * Decimal("0.5")).quantize(Decimal("0.01")),
+                      medical=(si * Decimal("0.13")).quantize(Decimal("0.01")), unemployment=Decimal(30),
+                      social_insurance=si, housing_fund=Decimal(300), taxable=h.taxable,
+                      special_deduction=h.special_deduction, tax_base_cum=h.taxable - 5000, tax_months=m.month,
+                      tax=h.tax, deductions_total=si + h.tax, net=h.gross - si - h.tax, min_wage=Decimal(2490),
+                      service_years=2, flags=("可申请晋升至中级（本等级已满31个月，要求3个月，需通过考核）",))
+        out.append((h.staff_id, figures.to_text(r)))
+    return out
+
+
 def _event_items(rnd: random.Random, n: int) -> List[Tuple[int, str, str]]:
     """Seal items of a past month's events (rows 2.., a full SHA-256 each); the rows were archived since."""
     return [(i + 2, f"{rnd.getrandbits(256):064x}", "") for i in range(n)]
@@ -307,7 +331,7 @@ def generate(path, staff: int = 200, events: int = 20_000, month: Month = MONTH,
             log.append((stamp, "hr", "月结", str(m), f"第 1 版，方案 {SCHEME}，{len(h)} 人，0 条提示", digest))
             pay_rows = [r for r in pay_history_sheet(p).rows]
             written = seal.written_digests(writers.history_rows(h), pay_rows, log, nothing, nothing, ())
-            rows, digests = seal.seal_rows(fps, m, 1, written, {}, groups)
+            rows, digests = seal.seal_rows(fps, m, 1, written, {}, groups, _figures(people, p, m))
             seals += rows
             link = seal.link(previous, m, 1, digests)
             chain.append((str(m), 1, link, previous, stamp))

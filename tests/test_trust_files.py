@@ -56,7 +56,7 @@ def _book(tmp_path, n_staff=60, n_events=6000):
     return save(g, tmp_path / "book.xlsx")
 
 
-STEPS = ("read-done", "plan-done", "before-temp", "temp-written", "before-backup", "after-backup", "before-replace")
+STEPS = ("read-done", "plan-done", "before-temp", "before-fsync", "temp-written", "before-backup", "after-backup", "before-replace")
 
 
 def _run_close(path, env_extra=None, kill_after=None):
@@ -69,7 +69,9 @@ def _run_close(path, env_extra=None, kill_after=None):
     return proc.wait(timeout=120)
 
 
-def test_killed_close_leaves_old_or_new_workbook_at_21_moments_and_no_temp_after_the_next_run(tmp_path):
+def test_killed_close_leaves_old_or_new_workbook_at_22_moments_and_no_temp_after_the_next_run(tmp_path):
+    """Issue 5 and issue 21: killed at each step of the save (before and after the temporary's fsync, before the
+    rename) and at 14 random moments: the old or the new workbook, and the next run leaves no temporary file."""
     original = _book(tmp_path)
     old = original.read_bytes()
     started = time.perf_counter()
@@ -98,14 +100,14 @@ def test_killed_close_leaves_old_or_new_workbook_at_21_moments_and_no_temp_after
         assert _run_close(path) in (0, 2)
         leftovers = [p.name for p in d.iterdir() if p.name.startswith(".kefu-") or p.name.startswith(".~kefu")]
         assert leftovers == [], (how, when, leftovers)
-    assert "old" in outcomes and len(outcomes) == 21
+    assert "old" in outcomes and len(outcomes) == len(moments) == 22
     # every resulting workbook opens in LibreOffice (one soffice run converts them all)
     together = tmp_path / "all"
     together.mkdir()
-    for i in range(21):
+    for i in range(len(moments)):
         shutil.copy(tmp_path / f"run{i:02d}" / "book.xlsx", together / f"book{i:02d}.xlsx")
     out = tmp_path / "converted"
     subprocess.run(["soffice", "--headless", "--norestore", f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
                     "--convert-to", "ods", "--outdir", str(out)] + sorted(str(p) for p in together.iterdir()),
                    capture_output=True, timeout=600)
-    assert sorted(p.name for p in out.glob("*.ods")) == [f"book{i:02d}.ods" for i in range(21)]
+    assert sorted(p.name for p in out.glob("*.ods")) == [f"book{i:02d}.ods" for i in range(len(moments))]

@@ -4,6 +4,7 @@ import csv
 import dataclasses
 import io
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -200,3 +201,34 @@ def test_D12_sealed_month_payslips_on_file_are_the_sealed_figures_after_a_tier_b
     assert "2026-10 已月结" in p.stderr and "封存" in p.stderr and "Traceback" not in p.stderr
     after = _slip_rows(tmp_path / "after", Month(2026, 10))
     assert after == before  # every figure of every payslip, to the fen
+
+
+@pytest.fixture(scope="module")
+def closed_demo(tmp_path_factory):
+    book = files.init_workbook(tmp_path_factory.mktemp("closed") / "book.xlsm", demo=True)
+    assert files.close_file(book, Month(2026, 10)).exit_code == 0
+    return book
+
+
+def _temporaries(root: Path) -> list:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*")
+                  if p.name.startswith((".kefu-", ".payslip-", ".~kefu")))
+
+
+@pytest.mark.parametrize("moment", ["payslip-plain", "payslip-before-rename", "payslip-list-written"])
+def test_D12_payslips_killed_at_each_moment_leave_no_plain_temporary_after_the_next_run(closed_demo, tmp_path,
+                                                                                        moment):
+    """Issue 21 item 5: killed while a plain payslip is in its private folder, with an encrypted file not yet
+    renamed, or with the password list not yet renamed: the next run removes every temporary."""
+    book = Path(shutil.copy(closed_demo, tmp_path / "book.xlsm"))
+    out = tmp_path / "slips"
+    run = [sys.executable, "-m", "kefu_xl", "payslips", str(book), "--month", "2026-10", "--out", str(out)]
+    killed = subprocess.run(run, capture_output=True, text=True, timeout=300,
+                            env=dict(os.environ, **{xlsxio.FAULT_ENV: moment}))
+    assert killed.returncode == 86, killed.stderr
+    assert _temporaries(tmp_path)  # the kill left something behind
+    p = subprocess.run(run, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0 and "Traceback" not in p.stderr, p.stderr
+    assert _temporaries(tmp_path) == []
+    slips = sorted(out.iterdir())
+    assert len(slips) == 20 and all(msoffcrypto.OfficeFile(open(s, "rb")).is_encrypted() for s in slips)

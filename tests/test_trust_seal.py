@@ -6,6 +6,7 @@ input row a sealed month used, changed alone, is reported (a counted event as
 an error, staff/rule/tier/setting fields as warnings naming the month).
 """
 import datetime as dt
+import json
 import zipfile
 
 import pytest
@@ -14,6 +15,8 @@ from kefu_xl.close import plan as closing
 from kefu_xl.close import seal
 from kefu_xl.core import schema
 from kefu_xl.core.grid import Grid
+from kefu_xl.core.model import fmt_money
+from kefu_xl.payroll import figures
 from kefu_xl.xlsx import files
 from kefu_xl.xlsx import workbook as xlsxio
 from kefu_xl.read.tables import grid_from_text
@@ -146,7 +149,7 @@ def test_a_forged_locator_is_still_caught_by_the_full_digest(closed):
     g, props = closed
     bad = _edit(g, "事件", lambda rows: rows[1].__setitem__(_col(g, "事件", "备注"), "改过"))
     ev = next(e for e in closing.load(bad).book.events if e.row == 2)
-    new = seal._event_fp(ev)[1][:seal.LOCATOR]
+    new = seal._event_fp(ev)[1][:seal.ROW_LOCATOR]
 
     def forge(rows):
         for r in rows:
@@ -244,12 +247,12 @@ def test_every_field_of_a_rule_changed_alone_is_reported(closed, header):
 # 失业 0.5% 30.00, 公积金 5% 300.00 = 930.00; 个税 0 (4,742 − 5,000 − 930 − 1,000 < 0); 实发 3,812.00.
 K01_OCT = {"base_pay": "4000.00", "seniority_pay": "100.00", "performance_bonus": "642.00", "gross": "4742.00",
            "pension": "480.00", "medical": "120.00", "unemployment": "30.00", "housing_fund": "300.00",
-           "deductions_total": "930.00", "tax": "0", "net": "3812.00"}
+           "deductions_total": "930.00", "tax": "0.00", "net": "3812.00"}
 
 
 def _k01(plan):
     r = next(r for r in plan.pays if r.staff.id == "K01")
-    return {k: str(getattr(r, k)) for k in K01_OCT}
+    return {k: fmt_money(getattr(r, k)) for k in K01_OCT}
 
 
 def test_D2_A2_7_sealed_october_payslip_is_the_sealed_figures_after_a_tier_base_is_raised(closed):
@@ -282,26 +285,38 @@ def test_D5_sealed_october_payslip_keeps_the_social_insurance_base_it_used(close
 def _figures_edit(g, fn):
     def edit(rows):
         for r in rows:
-            if r[2] == seal.FIGURES and r[3] and '"id":"K01"' in r[4]:
+            if r[2] == seal.FIGURES and r[3] and '"K01"' in r[4]:
                 r[4] = fn(r[4])
     return _edit(g, "封存", edit)
 
 
+def _set_figure(name, value):
+    def fn(text):
+        line = json.loads(text)
+        line[4][figures.FIELDS.index(name)] = value
+        return json.dumps(line, ensure_ascii=False)
+    return fn
+
+
+def test_every_pay_figure_is_in_the_sealed_format():
+    assert figures.unkept_fields() == []
+
+
 @pytest.mark.parametrize("what,fn", [
-    ("net raised", lambda t: t.replace('"net":"3812.00"', '"net":"9812.00"')),
-    ("pension split changed", lambda t: t.replace('"pension":"480.00"', '"pension":"470.00"')),
+    ("net raised", _set_figure("net", 9812)),
+    ("pension split changed", _set_figure("pension", 470)),
     ("not figures any more", lambda t: "手工改过"),
 ])
 def test_edited_sealed_figures_are_an_error_never_a_silent_recompute(closed, what, fn):
     g, props = closed
     bad = _figures_edit(g, fn)
     row = next(i + 1 for i, r in enumerate(bad["封存"].rows) if r[2] == seal.FIGURES and r[3]
-               and ('"id":"K01"' in str(r[4]) or "手工" in str(r[4])))
+               and ('"K01"' in str(r[4]) or "手工" in str(r[4])))
     plan = closing.plan_close(closing.load(bad, props), OCT)
     hit = [p for p in plan.errors if p.code == "E_SEALED_FIGURES"]
     assert hit and all(p.sheet == "封存" and p.column == "行指纹" and p.row for p in hit), plan.errors
     assert any(p.row == row for p in hit) and "2026-10" in hit[0].message
-    assert not any(r.staff.id == "K01" and str(r.net) == "9812.00" for r in plan.pays)
+    assert not any(r.staff.id == "K01" and r.net == 9812 for r in plan.pays)
     assert _check(bad, props).exit_code == 1  # check reports it too, and it blocks the next close
 
 

@@ -127,8 +127,8 @@ def test_open_grids_reads_errors_in_the_largest_and_the_smaller_sheets_in_any_or
         assert grids["员工"] is grids["员工"]
         if aside_from == 0:
             assert grids._scan.forked == aside.CAN_FORK
-        else:  # scanned by the worker threads: the largest sheet's scan is a task of its own
-            assert grids._scan is None and grids._late is not None
+        else:  # scanned by each sheet's worker thread, before it parses the sheet
+            assert grids._scan is None
     assert xlsxio.read_grids(path, ["事件", "员工"]) == {"事件": events, "员工": grids["员工"]}
 
 

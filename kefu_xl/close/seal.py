@@ -45,7 +45,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Set, 
 from ..core import schema
 from ..core.grid import CellError, Grid, SheetOut
 from ..core.model import ERROR, WARNING, Month, Problem
-from ..read.readers import Book, read_table
+from ..read.readers import Book, locate_header, read_table
 
 EVENTS = "事件"
 STAFF = "员工"
@@ -64,7 +64,9 @@ FIGURES = "工资条数据"  # each person's payslip figures as sealed (payroll/
 ALL_GROUPS = KINDS + (UNCOUNTED,) + WRITTEN + (FIGURES,)
 OPTIONAL_GROUPS = (FIGURES,)  # groups older seals lack: in a link only when the seal has them
 CELL_ITEMS = 1500  # locators per cell (about 30,000 characters: under Excel's 32,767)
-LOCATOR = 16  # hex digits of a row's SHA-256 kept to locate it
+LOCATOR = 16  # hex digits of a label's SHA-256 (uncounted events, people)
+ROW_LOCATOR = 10  # hex digits of an input row's SHA-256 kept to locate it (it only points: the full
+#                   digest decides; seals written with 16 are read with their own width)
 DIGEST = "sha256 "
 HEAD_PROPERTY = "kefu-xl 封存链"
 PAY_COLUMN_KEYS = ("si_base", "special_deduction")
@@ -421,7 +423,7 @@ def seal_rows(fps: Dict[str, List[Tuple[int, str, str]]], month: Month, version:
         items = fps.get(kind, [])
         d = digests[kind] = inputs[kind]
         rows.append((m, version, kind, 0, DIGEST + d))
-        packed = [f"{_b36(r)}:{fp[:LOCATOR]}" for r, fp, _ in items]
+        packed = [f"{_b36(r)}:{fp[:ROW_LOCATOR]}" for r, fp, _ in items]
         for n, i in enumerate(range(0, len(packed), CELL_ITEMS), start=1):
             rows.append((m, version, kind, n, " ".join(packed[i:i + CELL_ITEMS])))
     labels = sorted(_label_fp(label) for _, _, label in fps.get(UNCOUNTED, []))
@@ -521,6 +523,10 @@ class Seal:
             self._unpacked[kind] = out
         return out
 
+    def width(self, kind: str) -> int:
+        """The hex digits of this seal's row locators of one kind (16 in the first v2 seals, ROW_LOCATOR since)."""
+        return len(next(iter(self.items(kind)), "") or "x" * ROW_LOCATOR)
+
     def labels(self) -> Dict[str, int]:
         """Label hash -> count of the events the month did not count."""
         from ..core import values
@@ -577,35 +583,58 @@ def _figures_id(text: str) -> Optional[str]:
         d = json.loads(text)
     except (TypeError, ValueError):
         return None
-    sid = d.get("id") if isinstance(d, dict) else None
+    sid = d[1] if isinstance(d, list) and len(d) > 1 else None  # payroll/figures.py: [format, 工号, …]
     return sid if isinstance(sid, str) else None
 
 
 def read_seals(grid: Optional[Grid]) -> Tuple[Dict[Tuple[Month, int], Seal], List[Tuple]]:
-    """Every seal by (month, version), and the raw rows (to write back unchanged)."""
+    """Every seal by (month, version), and the raw rows (to write back unchanged).  Rows are read straight
+    from the grid (a large team's 封存 holds thousands of rows a month): month, version and kind once per
+    distinct value."""
     if grid is None:
         return {}, []
     from ..core import values
-    t = read_table(grid, schema.SEALS)
+    loc = locate_header(grid, schema.SEALS)
+    if loc.found is None:
+        return {}, []
+    cols = [loc.found.get(c.key) for c in schema.SEALS.columns]
+    jm, jv, jk, jp, ji = cols
     raw: List[Tuple] = []
     acc: Dict[Tuple[Month, int], Dict[str, List[Tuple[int, object]]]] = {}
     where: Dict[Tuple[Month, int], Dict[int, int]] = {}
-    for row in t.rows:
-        vals = [row.get(c.key) for c in schema.SEALS.columns]
-        raw.append(tuple(vals))
-        try:
-            m = values.month(row.get("month"))
-            version = int(values.decimal(row.get("version")) or 1)
-            part = int(values.decimal(row.get("part")) or 0)
-        except (ValueError, ArithmeticError):
+    heads: Dict[Tuple[Any, Any, Any], Optional[Tuple[Tuple[Month, int], str]]] = {}
+    blank = values.is_blank
+    for offset in range(loc.index + 1, len(grid.rows)):
+        r = grid.rows[offset]
+        if not any(not blank(v) for v in r):
             continue
-        if m is None:
+        n = len(r)
+        vals = tuple(r[j] if j is not None and j < n else None for j in cols)
+        raw.append(vals)
+        m_raw, v_raw, k_raw, part, items = vals
+        head = heads.get((m_raw, v_raw, k_raw), _MISSING)
+        if head is _MISSING:
+            try:
+                m = values.month(m_raw)
+                head = None if m is None else ((m, int(values.decimal(v_raw) or 1)), values.text(k_raw))
+            except (ValueError, ArithmeticError):
+                head = None
+            heads[(m_raw, v_raw, k_raw)] = head
+        if head is None:
             continue
-        kind = values.text(row.get("kind"))
-        acc.setdefault((m, version), {}).setdefault(kind, []).append((part, row.get("items")))
+        if part.__class__ is not int:
+            try:
+                part = int(values.decimal(part) or 0)
+            except (ValueError, ArithmeticError):
+                continue
+        key, kind = head
+        acc.setdefault(key, {}).setdefault(kind, []).append((part, items))
         if kind == FIGURES:
-            where.setdefault((m, version), {})[part] = row.row
+            where.setdefault(key, {})[part] = grid.first_row + offset
     return {k: Seal(k[0], k[1], packed, where.get(k, {})) for k, packed in acc.items()}, raw
+
+
+_MISSING: Any = object()
 
 
 def latest_seals(seals: Mapping[Tuple[Month, int], Seal]) -> Dict[Month, Seal]:
@@ -735,9 +764,10 @@ def figures_problems(seal: Seal, hint: str) -> List[Problem]:
 def _located(seal: Seal, kind: str, now: Sequence[Tuple[int, str, str]]) -> List[Tuple[int, str, str]]:
     """(row, label, what happened) for the rows whose locators differ from the seal's."""
     sealed = {fp: list(rows) for fp, rows in seal.items(kind).items()}
+    w = seal.width(kind)
     added = []
     for row, fp, label in now:
-        rows = sealed.get(fp[:LOCATOR])
+        rows = sealed.get(fp[:w])
         if rows:
             rows.pop()
         else:
@@ -756,11 +786,12 @@ def _check_events(m: Month, seal: Seal, now: Sequence[Tuple[int, str, str]], cou
         return []  # the whole month was cleared from 事件 after its close: archived, not edited
     hint = REOPEN_HINT.format(m=m)
     sealed = {fp: list(rows) for fp, rows in seal.items(EVENTS).items()}
+    w = seal.width(EVENTS)
     labels = seal.labels()
     matched: List[str] = []
     added = []
     for row, fp, label, status in now:
-        rows = sealed.get(fp[:LOCATOR])
+        rows = sealed.get(fp[:w])
         if rows:
             rows.pop()
             matched.append(fp)

@@ -39,6 +39,7 @@ from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from ..core.model import ERROR, WARNING, Month, Problem, Source, Staff, fmt_money
 from ..payroll.pay import PayResult
+from .workbook import FAULT_ENV, fault_point
 
 PASSWORD_HELP = __doc__.split("How passwords are set (README-ready)\n------------------------------------\n", 1)[1]
 
@@ -372,6 +373,7 @@ def _private_temp(beside: Path) -> Iterator[Path]:
 
 
 STALE_PART = ".payslip-"
+LIST_PART = ".kefu-list-"
 
 
 def write_payslips(results: Sequence[PayResult], month: Month, out_dir, passwords: Optional[Mapping[str, str]] = None,
@@ -409,8 +411,11 @@ def write_payslips(results: Sequence[PayResult], month: Month, out_dir, password
         except OSError:
             pass
     beside = Path(workbook) if workbook is not None else out / "工资条"
-    with _private_temp(beside):
+    with _private_temp(beside) as private:
         encrypted = [(r, encrypt_xlsx(payslip_workbook(r, month), pws[r.staff.id])) for r in results]
+        if os.environ.get(FAULT_ENV) == "payslip-plain":  # test hook: die with a plain payslip on disk
+            (private / "plain.xlsx").write_bytes(payslip_workbook(results[0], month))
+            fault_point("payslip-plain")
     paths: List[Path] = []
     try:
         for r, data in encrypted:
@@ -420,6 +425,7 @@ def write_payslips(results: Sequence[PayResult], month: Month, out_dir, password
                 with os.fdopen(fd, "wb") as fh:
                     fh.write(data)
                 os.chmod(tmp, 0o600)
+                fault_point("payslip-before-rename")
                 os.replace(tmp, target)
             except BaseException:
                 if os.path.exists(tmp):
@@ -446,11 +452,17 @@ def _write_list(path: Path, people, month: Month) -> None:
     for r, filename, pw in people:
         w.writerow([_csv_text(r.staff.id), _csv_text(r.staff.name), filename, pw,
                     _csv_text(message_text(r, month, filename, pw))])
-    fd, tmp = tempfile.mkstemp(prefix=".kefu-list-", suffix=".part", dir=str(path.parent))
+    for stale in path.parent.glob(LIST_PART + "*.part"):  # a killed run's list (it holds passwords)
+        try:
+            stale.unlink()
+        except OSError:
+            pass
+    fd, tmp = tempfile.mkstemp(prefix=LIST_PART, suffix=".part", dir=str(path.parent))
     try:
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
             f.write(buf.getvalue())
         os.chmod(tmp, 0o600)
+        fault_point("payslip-list-written")
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

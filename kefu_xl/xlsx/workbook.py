@@ -316,7 +316,9 @@ def read_properties(path) -> Dict[str, str]:
 MAX_PART_BYTES = 1 << 30  # one part, inflated
 MAX_TOTAL_BYTES = 2 << 30  # every part, inflated
 MAX_CELLS = 20_000_000  # rows x columns of one sheet as a reader lays it out
-_BIG_REF = re.compile(rb"""\br\s*=\s*["'](?:[A-Za-z]{3,}\d|[A-Za-z]*\d{7,})""")
+# a cell reference that may reach far (3+ letters or 7+ digits); no \b: a pattern that starts with a
+# letter is found by a fast scan (7x quicker), and a false hit only costs the exact pass with _REF
+_BIG_REF = re.compile(rb"""r\s*=\s*["'](?:[A-Za-z]{3,}\d|[A-Za-z]*\d{7,})""")
 _REF = re.compile(rb"""\br\s*=\s*["']([A-Za-z]*)(\d+)["']""")
 _BIG_RUN = re.compile(rb"[^<]{33000}")  # a text of more than Excel's 32,767 characters
 
@@ -325,10 +327,10 @@ def _mb(n: int) -> str:
     return f"{n / (1 << 20):,.0f} MB"
 
 
-def check_bounds(pkg: "_Package", sheets: Sequence[Tuple[str, Optional[zipfile.ZipInfo]]]) -> None:
-    """Refuse (WorkbookError, before calamine allocates anything) a package whose parts inflate to
-    more than MAX_PART_BYTES / MAX_TOTAL_BYTES, a sheet whose cells reach past MAX_CELLS (one cell at
-    XFD1048576 makes a reader lay out 17 billion), or a shared string longer than Excel allows."""
+def check_package(pkg: "_Package") -> None:
+    """Refuse (WorkbookError, before calamine allocates anything) a package whose parts inflate to more
+    than MAX_PART_BYTES / MAX_TOTAL_BYTES, or whose shared strings hold a text longer than Excel allows.
+    Each sheet is checked by `scan_sheet` just before it is parsed."""
     name = pkg.path.name
     total = 0
     for info in pkg.infos.values():
@@ -338,29 +340,6 @@ def check_bounds(pkg: "_Package", sheets: Sequence[Tuple[str, Optional[zipfile.Z
                                 f"超过允许的 {_mb(MAX_PART_BYTES)}（可能是损坏的文件或“压缩炸弹”）。")
     if total > MAX_TOTAL_BYTES:
         raise WorkbookError(f"「{name}」不能读取：解压后共 {_mb(total)}，超过允许的 {_mb(MAX_TOTAL_BYTES)}。")
-    with open(pkg.path, "rb") as fp:
-        for sheet, info in sheets:
-            if info is None:
-                continue
-            max_row = max_col = 0
-            tail = b""
-            try:
-                for chunk in codec.iter_member(fp, info, chunk=1 << 22):
-                    piece = tail + chunk
-                    if _BIG_REF.search(piece):
-                        for m in _REF.finditer(piece):
-                            max_row = max(max_row, int(m.group(2)))
-                            if m.group(1):
-                                max_col = max(max_col, _col_number(m.group(1).upper().decode()))
-                    tail = piece[-48:]
-            except (zipfile.BadZipFile, *codec.error) as e:
-                raise WorkbookError(f"「{name}」的工作表「{sheet}」已损坏，无法读取（{e}）。"
-                                    "请用备份（.bak）恢复，或在 Excel 中打开并另存后再试。") from None
-            if max_row and max_col and max_row * max_col > MAX_CELLS:
-                cell = f"{col_letter(max_col)}{max_row}"
-                raise WorkbookError(f"「{name}」的工作表「{sheet}」不能读取：它有一个单元格在 {cell}，读取要排开 "
-                                    f"{max_row:,} 行 × {max_col:,} 列，超过允许的 {MAX_CELLS:,} 个单元格。"
-                                    f"请在 Excel 中删除 {cell} 附近多余的内容后再试。")
     strings = pkg.part_of_type("/sharedStrings")
     if strings and strings in pkg.infos and pkg.infos[strings].file_size > 32 << 20:
         with open(pkg.path, "rb") as fp:
@@ -374,6 +353,40 @@ def check_bounds(pkg: "_Package", sheets: Sequence[Tuple[str, Optional[zipfile.Z
                     tail = piece[-33000:]
             except (zipfile.BadZipFile, *codec.error) as e:
                 raise WorkbookError(f"「{name}」已损坏，无法读取（{e}）。") from None
+
+
+_ERROR_MARKS = (b't="e"', b"t='e'")
+
+
+def scan_sheet(path, sheet: str, info: zipfile.ZipInfo, errors: bool = False) -> bool:
+    """One pass over a sheet's XML before calamine parses it: refuse (WorkbookError) a sheet whose cells
+    reach past MAX_CELLS (one cell at XFD1048576 makes a reader lay out 17 billion) or whose deflate
+    is damaged; with `errors`, whether it has error cells (t="e": calamine reads them as empty)."""
+    name = Path(path).name
+    max_row = max_col = 0
+    tail = b""
+    found = False
+    with open(path, "rb") as fp:
+        try:
+            for chunk in codec.iter_member(fp, info, chunk=1 << 23):  # large pieces: few waits for the GIL
+                piece = tail + chunk
+                if _BIG_REF.search(piece):
+                    for m in _REF.finditer(piece):
+                        max_row = max(max_row, int(m.group(2)))
+                        if m.group(1):
+                            max_col = max(max_col, _col_number(m.group(1).upper().decode()))
+                if errors and not found and (_ERROR_MARKS[0] in piece or _ERROR_MARKS[1] in piece):
+                    found = True
+                tail = piece[-48:]
+        except (zipfile.BadZipFile, *codec.error) as e:
+            raise WorkbookError(f"「{name}」的工作表「{sheet}」已损坏，无法读取（{e}）。"
+                                "请用备份（.bak）恢复，或在 Excel 中打开并另存后再试。") from None
+    if max_row and max_col and max_row * max_col > MAX_CELLS:
+        cell = f"{col_letter(max_col)}{max_row}"
+        raise WorkbookError(f"「{name}」的工作表「{sheet}」不能读取：它有一个单元格在 {cell}，读取要排开 "
+                            f"{max_row:,} 行 × {max_col:,} 列，超过允许的 {MAX_CELLS:,} 个单元格。"
+                            f"请在 Excel 中删除 {cell} 附近多余的内容后再试。")
+    return found
 
 
 def sheet_names(path) -> List[str]:
@@ -411,7 +424,7 @@ class Grids(abc.Mapping):
                 if ref is not None and ref.part not in pkg.infos:
                     raise WorkbookError(f"工作簿「{Path(path).name}」已损坏：工作表「{ref.name}」的内容（{ref.part}）缺失。"
                                         "请用备份（.bak）恢复，或在 Excel 中打开并另存后再试。")
-            check_bounds(pkg, [(ref.name, pkg.infos[ref.part]) for _, ref in refs if ref is not None])
+            check_package(pkg)  # each sheet is scanned by its worker just before calamine parses it
             try:
                 book = pc.CalamineWorkbook.from_path(self._path)
             except Exception as e:  # calamine's own types for broken or encrypted files
@@ -430,39 +443,30 @@ class Grids(abc.Mapping):
         self._pool = ThreadPoolExecutor(max_workers=_READ_THREADS)
         largest = max(self._refs, key=lambda w: infos[w].file_size if infos[w] else 0, default=None)
         order = ([largest] if largest is not None else []) + [w for w in self._refs if w != largest]
-        # the error scan (a second look at the XML: calamine reads error cells as empty) inflates every
-        # sheet again: for a large workbook a child process does it, away from this one's GIL; else each
-        # sheet's worker scans it after parsing it, but the largest sheet's scan is its own task, the
-        # other worker's first (while this thread waits anyway), so it does not lengthen the read
+        # each sheet's worker looks at its XML first (scan_sheet: the bounds on what it may claim, and
+        # its error cells, which calamine reads as empty), then parses it; for a large workbook a child
+        # process looks for the error cells instead, away from this one's GIL
         scanned = [(w, infos[w]) for w in order if infos[w] is not None]
         aside_scan = sum(i.compress_size for _, i in scanned) >= SCAN_ASIDE_BYTES
         self._scan = aside.start(_error_sheets, self._path, scanned, fork=True) if aside_scan else None
-        self._parsed = {w: self._pool.submit(self._parse, self._refs[w],
-                                             None if aside_scan or w == largest else infos[w])
-                        for w in order[:1]}
-        self._late = (self._pool.submit(_has_error_cells, self._path, infos[largest])
-                      if not aside_scan and largest is not None and infos[largest] is not None else None)
-        self._parsed.update((w, self._pool.submit(self._parse, self._refs[w], None if aside_scan else infos[w]))
-                            for w in order[1:])
-        self._largest = largest
+        self._parsed = {w: self._pool.submit(self._parse, self._refs[w], infos[w], not aside_scan) for w in order}
         self._infos = infos
 
-    def _parse(self, ref: _SheetRef, scan: Optional[zipfile.ZipInfo]):
+    def _parse(self, ref: _SheetRef, info: Optional[zipfile.ZipInfo], errors: bool):
         import python_calamine as pc
+        scanned = info is not None and scan_sheet(self._path, ref.name, info, errors)
         with pc.CalamineWorkbook.from_path(self._path) as b:  # one per thread: a workbook is not shared
             sheet = b.get_sheet_by_name(ref.name)
             rows = _sheet_rows(sheet)
             merged = tuple((r1 + 1, c1 + 1, r2 + 1, c2 + 1)
                            for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or ()))
-        return rows, merged, scan is not None and _has_error_cells(self._path, scan)
+        return rows, merged, scanned
 
     def _has_errors(self, want: str, scanned: bool) -> bool:
         if self._scan is not None:
             if self._errors is None:
                 self._errors = self._scan.result()
             return want in self._errors
-        if want == self._largest and self._late is not None:
-            return self._late.result()
         return scanned
 
     def __getitem__(self, want: str) -> Grid:
@@ -2014,6 +2018,7 @@ def atomic_replace(path, build: Callable[[str], None], guard: Optional[Callable[
     tmp = _temp_beside(path, path.suffix)
     try:
         build(tmp)
+        fault_point("before-fsync")
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
         if path.exists():
