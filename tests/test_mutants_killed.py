@@ -330,3 +330,17 @@ def test_rule_problems_say_what_is_missing():
         return [p.message for p in problems if p.code == "E_RULE_PARAM"]
     assert message(kind="评级", params="优:20;良:一般") == ["规则「新规则」：「一般」不是数字"]
     assert message(kind="连续", params="名次=1") == ["规则「新规则」：连续类规则需要参数 月数=N"]
+
+
+def test_A2_2_ranking_reads_a_metric_rules_value_from_the_metrics_sheet():
+    from kefu_xl.core import schema
+    from kefu_xl.engine import month as engine
+    from kefu_xl.read.tables import grid_from_text
+    g = grids("tmall-30", "")
+    g[schema.METRICS.name] = grid_from_text(schema.METRICS.name, "月份 工号 指标 值 来源\n"
+                                            "2026-11 K01 业绩 50000 手填\n2026-11 K02 业绩 60000 手填")
+    book, problems = readers.read_book(g)
+    assert not [p for p in problems if p.is_error], problems
+    res = engine.compute_month(book)
+    got = {p.staff.id: sum((ln.points for ln in p.lines if ln.rule == "业绩排名"), D(0)) for p in res.people}
+    assert got == {"K02": 5, "K01": 3, "K03": 0}  # A2-2: 1st +5, 2nd +3; K03 has no 业绩
